@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian and npm package fruits needs to build, run and test, on Debian 12.
+# Idempotent and quiet: apt-get runs (with one update) only when a package is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build and run.
+packages=(
+  build-essential cmake pkg-config git
+  libcli11-dev libfmt-dev nlohmann-json3-dev
+  libsnappy-dev libzstd-dev
+)
+# Tests, benchmarks and formatting.
+packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+# Independent references the tests compare against (DuckDB reads our Parquet files).
+if [ "${1:-}" = "--tests" ] && [ ! -f tests/references/node_modules/.package-lock.json ]; then
+  npm ci --prefix tests/references --no-audit --no-fund --loglevel=error
+fi

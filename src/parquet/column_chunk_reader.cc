@@ -1,0 +1,323 @@
+#include "parquet/column_chunk_reader.h"
+
+#include <cstring>
+#include <vector>
+
+#include "parquet/compression.h"
+#include "parquet/format_error.h"
+#include "parquet/rle_hybrid.h"
+
+namespace fruits::parquet {
+
+namespace {
+
+// A page that claims to expand beyond this is corrupt, not big: our pages are about 1 MiB.
+constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
+
+std::string EncodingName(Encoding e) {
+  switch (e) {
+    case Encoding::kPlain:
+      return "PLAIN";
+    case Encoding::kPlainDictionary:
+      return "PLAIN_DICTIONARY";
+    case Encoding::kRle:
+      return "RLE";
+    case Encoding::kBitPacked:
+      return "BIT_PACKED";
+    case Encoding::kDeltaBinaryPacked:
+      return "DELTA_BINARY_PACKED";
+    case Encoding::kDeltaLengthByteArray:
+      return "DELTA_LENGTH_BYTE_ARRAY";
+    case Encoding::kDeltaByteArray:
+      return "DELTA_BYTE_ARRAY";
+    case Encoding::kRleDictionary:
+      return "RLE_DICTIONARY";
+    case Encoding::kByteStreamSplit:
+      return "BYTE_STREAM_SPLIT";
+  }
+  return "encoding #" + std::to_string(static_cast<int>(e));
+}
+
+// Consumes bytes of one page from the front, checking each read against what is left.
+class ByteCursor {
+ public:
+  explicit ByteCursor(std::string_view bytes) : bytes_(bytes) {}
+
+  std::string_view Take(size_t n, const char* what) {
+    if (n > bytes_.size()) {
+      throw FormatError(std::string(what) + " needs " + std::to_string(n) +
+                        " bytes but the page has " + std::to_string(bytes_.size()) + " left");
+    }
+    std::string_view taken = bytes_.substr(0, n);
+    bytes_.remove_prefix(n);
+    return taken;
+  }
+  uint32_t TakeUint32(const char* what) {
+    uint32_t v;
+    std::memcpy(&v, Take(4, what).data(), 4);
+    return v;
+  }
+  size_t remaining() const { return bytes_.size(); }
+
+ private:
+  std::string_view bytes_;
+};
+
+// Turns levels and PLAIN values of successive pages into rows of one column.
+class RowAssembler {
+ public:
+  RowAssembler(const ColumnSpec& spec, ColumnData* out)
+      : spec_(spec), layout_(LayoutOf(spec)), out_(out) {
+    out_->type = spec.type;
+    if (spec.type == ColumnType::kFloatList) out_->list_offsets.push_back(0);
+  }
+
+  // Adds one page's worth: `count` levels (empty level vectors mean the column has none).
+  void AddPage(const std::vector<uint16_t>& repetition, const std::vector<uint16_t>& definition,
+               int64_t count, ByteCursor& values) {
+    const int max_def = layout_.max_definition_level;
+    int64_t present = count;
+    if (max_def > 0) {
+      present = 0;
+      for (uint16_t d : definition) present += d == max_def;
+    }
+    if (spec_.type == ColumnType::kFloatList) {
+      AddListLevels(repetition, definition, count);
+      AppendFixed(values, present, &out_->floats);
+    } else {
+      AddScalars(definition, count, present, values);
+    }
+    if (values.remaining() != 0) {
+      throw FormatError("a page has " + std::to_string(values.remaining()) +
+                        " bytes after its last value");
+    }
+  }
+
+  void Finish() {
+    if (spec_.type == ColumnType::kFloatList && out_->num_rows > 0) {
+      out_->list_offsets.push_back(static_cast<int64_t>(out_->floats.size()));
+    }
+    bool any_null = false;
+    for (uint8_t v : out_->valid) any_null |= v == 0;
+    if (!any_null) out_->valid.clear();
+  }
+
+ private:
+  template <typename T>
+  static void AppendFixed(ByteCursor& values, int64_t count, std::vector<T>* out) {
+    std::string_view bytes = values.Take(static_cast<size_t>(count) * sizeof(T), "the values");
+    size_t old_size = out->size();
+    out->resize(old_size + static_cast<size_t>(count));
+    std::memcpy(out->data() + old_size, bytes.data(), bytes.size());
+  }
+
+  void AddListLevels(const std::vector<uint16_t>& repetition,
+                     const std::vector<uint16_t>& definition, int64_t count) {
+    const uint16_t element = static_cast<uint16_t>(layout_.max_definition_level);
+    size_t next_value = out_->floats.size();
+    for (int64_t i = 0; i < count; ++i) {
+      if (repetition[i] == 0) {
+        if (out_->num_rows > 0) out_->list_offsets.push_back(static_cast<int64_t>(next_value));
+        ++out_->num_rows;
+        if (spec_.nullable) out_->valid.push_back(definition[i] > 0);
+      } else if (out_->num_rows == 0) {
+        throw FormatError("a list continues a row that never started");
+      }
+      next_value += definition[i] == element;
+    }
+  }
+
+  void AddScalars(const std::vector<uint16_t>& definition, int64_t count, int64_t present,
+                  ByteCursor& values) {
+    const size_t first = static_cast<size_t>(out_->num_rows);
+    switch (spec_.type) {
+      case ColumnType::kString:
+        for (int64_t i = 0; i < present; ++i) {
+          uint32_t size = values.TakeUint32("a string's length");
+          out_->strings.emplace_back(values.Take(size, "a string"));
+        }
+        break;
+      case ColumnType::kInt64:
+        AppendFixed(values, present, &out_->int64s);
+        break;
+      case ColumnType::kFloat:
+        AppendFixed(values, present, &out_->floats);
+        break;
+      case ColumnType::kDouble:
+        AppendFixed(values, present, &out_->doubles);
+        break;
+      case ColumnType::kFloatList:
+        break;
+    }
+    out_->num_rows += count;
+    if (!spec_.nullable) return;
+    // Spread the dense values over one slot per row, nulls getting a default slot.
+    out_->valid.insert(out_->valid.end(), definition.begin(), definition.end());
+    if (present != count) {
+      switch (spec_.type) {
+        case ColumnType::kString:
+          Spread(definition, first, &out_->strings);
+          break;
+        case ColumnType::kInt64:
+          Spread(definition, first, &out_->int64s);
+          break;
+        case ColumnType::kFloat:
+          Spread(definition, first, &out_->floats);
+          break;
+        case ColumnType::kDouble:
+          Spread(definition, first, &out_->doubles);
+          break;
+        case ColumnType::kFloatList:
+          break;
+      }
+    }
+  }
+
+  // Moves the dense values that start at `first` to their rows' slots, back to front.
+  template <typename T>
+  static void Spread(const std::vector<uint16_t>& definition, size_t first, std::vector<T>* v) {
+    size_t dense = v->size();
+    v->resize(first + definition.size());
+    for (size_t i = definition.size(); i-- > 0;) {
+      (*v)[first + i] = definition[i] ? std::move((*v)[--dense]) : T{};
+    }
+  }
+
+  const ColumnSpec& spec_;
+  LeafLayout layout_;
+  ColumnData* out_;
+};
+
+void DecodeLevels(std::string_view bytes, int max_level, int64_t count,
+                  std::vector<uint16_t>* levels) {
+  DecodeRleHybrid(bytes, BitWidth(static_cast<uint32_t>(max_level)), static_cast<size_t>(count),
+                  levels);
+  for (uint16_t l : *levels) {
+    if (l > max_level) throw FormatError("a level exceeds the column's maximum");
+  }
+}
+
+void CheckLevelEncoding(Encoding e) {
+  if (e != Encoding::kRle) {
+    throw FormatError("levels encoded as " + EncodingName(e) + " are not supported (we read RLE)");
+  }
+}
+
+void CheckValueEncoding(Encoding e) {
+  if (e != Encoding::kPlain) {
+    throw FormatError("values encoded as " + EncodingName(e) +
+                      " are not supported (we read PLAIN; dictionary encoding comes from other "
+                      "writers, e.g. Spark or pyarrow defaults)");
+  }
+}
+
+}  // namespace
+
+ColumnData DecodeColumnChunk(std::string_view chunk, const ColumnSpec& spec,
+                             const ColumnMetaData& metadata, int64_t num_rows) {
+  const LeafLayout layout = LayoutOf(spec);
+  ColumnData data;
+  RowAssembler assembler(spec, &data);
+  std::vector<uint16_t> repetition, definition;
+  std::string page;
+  int64_t values_read = 0;
+  ByteCursor pages(chunk);
+  while (values_read < metadata.num_values) {
+    if (pages.remaining() == 0) {
+      throw FormatError("the column chunk ends after " + std::to_string(values_read) + " of its " +
+                        std::to_string(metadata.num_values) + " values");
+    }
+    size_t header_size = 0;
+    std::string_view rest = chunk.substr(chunk.size() - pages.remaining());
+    PageHeader header = ParsePageHeader(rest, &header_size);
+    pages.Take(header_size, "the page header");
+    std::string_view stored =
+        pages.Take(static_cast<size_t>(header.compressed_page_size), "a page");
+    if (header.uncompressed_page_size > kMaxPageBytes) {
+      throw FormatError("a page claims " + std::to_string(header.uncompressed_page_size) +
+                        " bytes uncompressed");
+    }
+    if (header.type == PageType::kDictionaryPage) {
+      throw FormatError("dictionary-encoded pages are not supported (we read PLAIN pages)");
+    }
+    if (header.type == PageType::kIndexPage) continue;
+
+    int64_t count = 0;
+    std::string_view values_bytes;
+    std::string_view repetition_bytes, definition_bytes;
+    if (header.type == PageType::kDataPage && header.data_page_header) {
+      const DataPageHeader& d = *header.data_page_header;
+      CheckValueEncoding(d.encoding);
+      count = d.num_values;
+      Decompress(metadata.codec, stored, static_cast<size_t>(header.uncompressed_page_size), &page);
+      ByteCursor body(page);
+      if (layout.max_repetition_level > 0) {
+        CheckLevelEncoding(d.repetition_level_encoding);
+        repetition_bytes =
+            body.Take(body.TakeUint32("the repetition levels' length"), "the repetition levels");
+      }
+      if (layout.max_definition_level > 0) {
+        CheckLevelEncoding(d.definition_level_encoding);
+        definition_bytes =
+            body.Take(body.TakeUint32("the definition levels' length"), "the definition levels");
+      }
+      values_bytes = std::string_view(page).substr(page.size() - body.remaining());
+    } else if (header.type == PageType::kDataPageV2 && header.data_page_header_v2) {
+      const DataPageHeaderV2& d = *header.data_page_header_v2;
+      CheckValueEncoding(d.encoding);
+      count = d.num_values;
+      ByteCursor body(stored);
+      if (d.repetition_levels_byte_length < 0 || d.definition_levels_byte_length < 0) {
+        throw FormatError("a page v2 has negative level lengths");
+      }
+      repetition_bytes = body.Take(d.repetition_levels_byte_length, "the repetition levels");
+      definition_bytes = body.Take(d.definition_levels_byte_length, "the definition levels");
+      std::string_view values = stored.substr(stored.size() - body.remaining());
+      size_t levels_size = stored.size() - values.size();
+      if (static_cast<size_t>(header.uncompressed_page_size) < levels_size) {
+        throw FormatError("a page v2 is smaller than its levels");
+      }
+      size_t values_size = static_cast<size_t>(header.uncompressed_page_size) - levels_size;
+      if (d.is_compressed) {
+        Decompress(metadata.codec, values, values_size, &page);
+      } else {
+        page.assign(values);
+      }
+      values_bytes = page;
+    } else {
+      throw FormatError("a page of type " + std::to_string(static_cast<int>(header.type)) +
+                        " without its header, which we do not read");
+    }
+    if (count < 0 || count > metadata.num_values - values_read) {
+      throw FormatError("a page holds more values than its column chunk");
+    }
+    // Each level is a row or a list element, so a corrupt count cannot make us allocate more.
+    int64_t max_levels = num_rows - data.num_rows;
+    if (spec.type == ColumnType::kFloatList) {
+      max_levels += static_cast<int64_t>(values_bytes.size() / sizeof(float));
+    }
+    if (count > max_levels) {
+      throw FormatError("a page holds " + std::to_string(count) +
+                        " levels, more than its rows and values allow");
+    }
+    repetition.clear();
+    definition.clear();
+    if (layout.max_repetition_level > 0) {
+      DecodeLevels(repetition_bytes, layout.max_repetition_level, count, &repetition);
+    }
+    if (layout.max_definition_level > 0) {
+      DecodeLevels(definition_bytes, layout.max_definition_level, count, &definition);
+    }
+    ByteCursor values(values_bytes);
+    assembler.AddPage(repetition, definition, count, values);
+    values_read += count;
+  }
+  assembler.Finish();
+  if (data.num_rows != num_rows) {
+    throw FormatError("column '" + spec.name + "' has " + std::to_string(data.num_rows) +
+                      " rows where its row group has " + std::to_string(num_rows));
+  }
+  return data;
+}
+
+}  // namespace fruits::parquet

@@ -1,0 +1,20 @@
+// The local file system as an ObjectStore: URIs are plain paths.
+//
+// Writable files go to a hidden temporary beside the target (".NAME.tmp-PID-N", skipped by
+// listings), are flushed to disk and renamed over the target on Commit(), so a crash leaves either
+// the old file or the complete new one. Parent folders are created as needed.
+#pragma once
+
+#include "storage/object_store.h"
+
+namespace fruits::storage {
+
+class LocalStore : public ObjectStore {
+ public:
+  std::unique_ptr<WritableFile> NewWritableFile(const std::string& path) override;
+  std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& path) override;
+  bool Exists(const std::string& path) override;
+  void Remove(const std::string& path) override;
+};
+
+}  // namespace fruits::storage
