@@ -28,6 +28,7 @@ if ((${#missing[@]})); then
 fi
 
 # Independent references the tests compare against (DuckDB reads our Parquet files).
-if [ "${1:-}" = "--tests" ] && [ ! -f tests/references/node_modules/.package-lock.json ]; then
+installed=tests/references/node_modules/.package-lock.json
+if [ "${1:-}" = "--tests" ] && { [ ! -f $installed ] || [ tests/references/package-lock.json -nt $installed ]; }; then
   npm ci --prefix tests/references --no-audit --no-fund --loglevel=error
 fi

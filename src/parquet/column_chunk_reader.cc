@@ -106,6 +106,7 @@ class RowAssembler {
   template <typename T>
   static void AppendFixed(ByteCursor& values, int64_t count, std::vector<T>* out) {
     std::string_view bytes = values.Take(static_cast<size_t>(count) * sizeof(T), "the values");
+    if (bytes.empty()) return;  // memcpy may not see the null data() of an empty vector
     size_t old_size = out->size();
     out->resize(old_size + static_cast<size_t>(count));
     std::memcpy(out->data() + old_size, bytes.data(), bytes.size());

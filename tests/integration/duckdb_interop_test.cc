@@ -116,6 +116,9 @@ TEST_P(DuckDbInterop, ReadsExactlyWhatWeWrote) {
     EXPECT_EQ(cells[0], t.strings[r]);
     EXPECT_EQ(cells[1], std::to_string(t.int64s[r]));
     EXPECT_EQ(cells[2], Expected(t.floats[r])) << "row " << row;
+    if (t.floats[r] == 0) {
+      EXPECT_EQ(std::signbit(cells[2].get<double>()), std::signbit(t.floats[r])) << "row " << row;
+    }
     EXPECT_EQ(cells[3], Expected(t.doubles[r])) << "row " << row;
     json list = json::array();
     for (int64_t j = t.list_offsets[r]; j < t.list_offsets[r + 1]; ++j) {

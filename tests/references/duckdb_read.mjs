@@ -3,23 +3,40 @@
 //   node duckdb_read.mjs FILE.parquet [--sql "SELECT ... FROM file"]
 //
 // The SQL (default: SELECT * FROM file) sees the file as the view `file`. Prints one JSON object:
-//   {"columns": [{"name", "type"}], "rows": [[...], ...], "num_rows": N, "row_groups": G,
-//    "key_value_metadata": {"key": "value", ...}}
-// Integers come as decimal strings (exact beyond 2^53), floats as numbers (exact: a float32 or
-// float64 round-trips through JSON), NaN and infinities as "NaN", "Infinity", "-Infinity", lists as
-// arrays, NULL as null. On any error: DuckDB's message on stderr, exit code 1.
-import { DuckDBInstance } from '@duckdb/node-api';
+//   {"columns": [{"name": "path", "type": "VARCHAR"}, ...],  // DuckDB type names: BIGINT, FLOAT[], ...
+//    "rows": [[...], ...], "num_rows": N, "row_groups": G, "key_value_metadata": {"key": "value", ...}}
+// Integers come as decimal strings (exact beyond 2^53); floats as numbers (exact: a float32 or
+// float64 round-trips through JSON; negative zero is written -0.0); NaN and infinities as the strings
+// "NaN", "Infinity", "-Infinity"; lists as arrays, structs as objects, NULL as null.
+// On any error: DuckDB's message on stderr, exit code 1.
+import { DuckDBInstance, DuckDBTypeId, JSDuckDBValueConverter } from '@duckdb/node-api';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT',
+  'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT'].map((name) => DuckDBTypeId[name]));
+
+// DuckDB value -> JS value as getRowsJS() makes it, except integers of every width -> decimal string.
+function toJs(value, type, converter) {
+  if (value != null && INTEGER_TYPES.has(type.typeId)) return String(value);
+  return JSDuckDBValueConverter(value, type, converter);
+}
+
+// Serializes a JS value as JSON text (JSON.stringify can't do BigInt, NaN or -0).
 function toJson(value) {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return value.toString();
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'bigint') return `"${value}"`;
   if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'NaN';
-    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-    return value;
+    if (Number.isNaN(value)) return '"NaN"';
+    if (!Number.isFinite(value)) return value > 0 ? '"Infinity"' : '"-Infinity"';
+    return Object.is(value, -0) ? '-0.0' : JSON.stringify(value);
   }
-  if (Array.isArray(value)) return value.map(toJson);
-  return value;
+  if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
+  if (Object.getPrototypeOf(value) === Object.prototype) {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function quoteLiteral(text) {
@@ -30,9 +47,16 @@ async function main() {
   const args = process.argv.slice(2);
   const sqlAt = args.indexOf('--sql');
   const sql = sqlAt >= 0 ? args[sqlAt + 1] : 'SELECT * FROM file';
-  const path = args.find((a, i) => sqlAt < 0 || (i !== sqlAt && i !== sqlAt + 1));
+  let path = args.find((a, i) => sqlAt < 0 || (i !== sqlAt && i !== sqlAt + 1));
   if (!path || (sqlAt >= 0 && !sql)) {
     throw new Error('usage: node duckdb_read.mjs FILE.parquet [--sql "SELECT ... FROM file"]');
+  }
+  // DuckDB treats * ? [ { as a glob and a leading ~ as home; read such a path through a plain link.
+  if (/[*?[{]/.test(path) || path.startsWith('~')) {
+    const dir = mkdtempSync(join(tmpdir(), 'duckdb_read-'));
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    symlinkSync(resolve(path), join(dir, 'file.parquet'));
+    path = join(dir, 'file.parquet');
   }
   const db = await DuckDBInstance.create(':memory:');
   const connection = await db.connect();
@@ -42,7 +66,6 @@ async function main() {
   const result = await connection.runAndReadAll(sql);
   const types = result.columnTypes().map((t) => t.toString());
   const columns = result.columnNames().map((name, i) => ({ name, type: types[i] }));
-  const rows = result.getRowsJS().map((row) => row.map(toJson));
 
   const meta = await connection.runAndReadAll(
     `SELECT num_rows FROM parquet_file_metadata(${file})`);
@@ -50,14 +73,13 @@ async function main() {
     `SELECT count(DISTINCT row_group_id) FROM parquet_metadata(${file})`);
   const kv = await connection.runAndReadAll(
     `SELECT decode(key), decode(value) FROM parquet_kv_metadata(${file})`);
-  const keyValueMetadata = Object.fromEntries(kv.getRowsJS());
 
-  process.stdout.write(JSON.stringify({
+  process.stdout.write(toJson({
     columns,
-    rows,
+    rows: result.convertRows(toJs),
     num_rows: Number(meta.getRowsJS()[0][0]),
     row_groups: Number(groups.getRowsJS()[0][0]),
-    key_value_metadata: keyValueMetadata,
+    key_value_metadata: Object.fromEntries(kv.getRowsJS()),
   }) + '\n');
 }
 
