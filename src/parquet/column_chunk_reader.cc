@@ -1,5 +1,6 @@
 #include "parquet/column_chunk_reader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace {
 
 // A page that claims to expand beyond this is corrupt, not big: our pages are about 1 MiB.
 constexpr int64_t kMaxPageBytes = int64_t{1} << 30;
+// Page headers are tens of bytes; statistics can make them longer, never this long.
+constexpr size_t kMaxPageHeaderBytes = 1 << 20;
 
 std::string EncodingName(Encoding e) {
   switch (e) {
@@ -61,6 +64,50 @@ class ByteCursor {
 
  private:
   std::string_view bytes_;
+};
+
+// Serves a column chunk's bytes front to back through a window of a few MiB, so a chunk of a
+// hundred megabytes is never allocated, zero-filled and faulted in whole. Views it returns stay
+// valid until the next call that moves the window.
+class ChunkWindow {
+ public:
+  ChunkWindow(uint64_t size, const ChunkReader& read) : size_(size), read_(read) {}
+
+  uint64_t remaining() const { return size_ - position_; }
+
+  // The next bytes without consuming them: `n` of them, or all that remain if fewer.
+  std::string_view Peek(size_t n) {
+    n = static_cast<size_t>(std::min<uint64_t>(n, remaining()));
+    Cover(n);
+    return std::string_view(window_).substr(position_ - window_start_, n);
+  }
+
+  std::string_view Take(size_t n, const char* what) {
+    if (n > remaining()) {
+      throw FormatError(std::string(what) + " needs " + std::to_string(n) +
+                        " bytes but the column chunk has " + std::to_string(remaining()) + " left");
+    }
+    std::string_view taken = Peek(n);
+    position_ += n;
+    return taken;
+  }
+
+ private:
+  static constexpr size_t kWindowBytes = 4 << 20;
+
+  // Makes the window hold [position_, position_ + n).
+  void Cover(size_t n) {
+    if (position_ + n <= window_start_ + window_.size()) return;
+    size_t length = static_cast<size_t>(std::min<uint64_t>(std::max(n, kWindowBytes), remaining()));
+    read_(position_, length, &window_);
+    window_start_ = position_;
+  }
+
+  const uint64_t size_;
+  const ChunkReader& read_;
+  uint64_t position_ = 0;
+  uint64_t window_start_ = 0;
+  std::string window_;
 };
 
 // Turns levels and PLAIN values of successive pages into rows of one column.
@@ -212,25 +259,60 @@ void CheckValueEncoding(Encoding e) {
   }
 }
 
+// Empties *data, keeping its capacity, and reserves what the chunk says it holds, within what
+// its bytes could plausibly expand to (a corrupt count must not reserve gigabytes).
+void Reset(const ColumnSpec& spec, const ColumnMetaData& metadata, int64_t num_rows,
+           uint64_t chunk_bytes, ColumnData* data) {
+  constexpr int64_t kMaxExpansion = 64;
+  const auto rows = static_cast<size_t>(std::min<int64_t>(num_rows, metadata.num_values));
+  const auto values = static_cast<size_t>(std::min<int64_t>(
+      metadata.num_values, kMaxExpansion * static_cast<int64_t>(chunk_bytes) / sizeof(float)));
+  data->num_rows = 0;
+  data->strings.clear();
+  data->int64s.clear();
+  data->floats.clear();
+  data->doubles.clear();
+  data->list_offsets.clear();
+  data->valid.clear();
+  switch (spec.type) {
+    case ColumnType::kString:
+      data->strings.reserve(rows);
+      break;
+    case ColumnType::kInt64:
+      data->int64s.reserve(rows);
+      break;
+    case ColumnType::kFloat:
+      data->floats.reserve(rows);
+      break;
+    case ColumnType::kDouble:
+      data->doubles.reserve(rows);
+      break;
+    case ColumnType::kFloatList:
+      data->floats.reserve(values);
+      data->list_offsets.reserve(rows + 1);
+      break;
+  }
+}
+
 }  // namespace
 
-ColumnData DecodeColumnChunk(std::string_view chunk, const ColumnSpec& spec,
-                             const ColumnMetaData& metadata, int64_t num_rows) {
+void DecodeColumnChunk(uint64_t chunk_size, const ChunkReader& read, const ColumnSpec& spec,
+                       const ColumnMetaData& metadata, int64_t num_rows, ColumnData* out) {
   const LeafLayout layout = LayoutOf(spec);
-  ColumnData data;
+  ColumnData& data = *out;
+  Reset(spec, metadata, num_rows, chunk_size, &data);
   RowAssembler assembler(spec, &data);
   std::vector<uint16_t> repetition, definition;
   std::string page;
   int64_t values_read = 0;
-  ByteCursor pages(chunk);
+  ChunkWindow pages(chunk_size, read);
   while (values_read < metadata.num_values) {
     if (pages.remaining() == 0) {
       throw FormatError("the column chunk ends after " + std::to_string(values_read) + " of its " +
                         std::to_string(metadata.num_values) + " values");
     }
     size_t header_size = 0;
-    std::string_view rest = chunk.substr(chunk.size() - pages.remaining());
-    PageHeader header = ParsePageHeader(rest, &header_size);
+    PageHeader header = ParsePageHeader(pages.Peek(kMaxPageHeaderBytes), &header_size);
     pages.Take(header_size, "the page header");
     std::string_view stored =
         pages.Take(static_cast<size_t>(header.compressed_page_size), "a page");
@@ -318,7 +400,6 @@ ColumnData DecodeColumnChunk(std::string_view chunk, const ColumnSpec& spec,
     throw FormatError("column '" + spec.name + "' has " + std::to_string(data.num_rows) +
                       " rows where its row group has " + std::to_string(num_rows));
   }
-  return data;
 }
 
 }  // namespace fruits::parquet

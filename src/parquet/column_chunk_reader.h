@@ -6,7 +6,9 @@
 // the bytes at hand; a mismatch throws FormatError saying what disagrees. Stateless function.
 #pragma once
 
-#include <string_view>
+#include <cstdint>
+#include <functional>
+#include <string>
 
 #include "parquet/column_values.h"
 #include "parquet/metadata.h"
@@ -14,9 +16,13 @@
 
 namespace fruits::parquet {
 
-// `chunk` holds the column chunk's bytes (total_compressed_size from its first page); the
-// result has exactly `num_rows` rows or the call throws.
-ColumnData DecodeColumnChunk(std::string_view chunk, const ColumnSpec& spec,
-                             const ColumnMetaData& metadata, int64_t num_rows);
+// Reads `length` bytes at `offset` within the column chunk into *out (replacing its contents).
+using ChunkReader = std::function<void(uint64_t offset, size_t length, std::string* out)>;
+
+// Decodes a column chunk of `chunk_size` bytes (total_compressed_size, from its first page),
+// read a few MiB at a time through `read`. Replaces *out with exactly `num_rows` rows, reusing
+// its buffers, or throws.
+void DecodeColumnChunk(uint64_t chunk_size, const ChunkReader& read, const ColumnSpec& spec,
+                       const ColumnMetaData& metadata, int64_t num_rows, ColumnData* out);
 
 }  // namespace fruits::parquet

@@ -21,12 +21,16 @@ void AppendUint32(uint32_t v, std::string* out) { AppendPlain(&v, 1, out); }
 }  // namespace
 
 ColumnChunkWriter::ColumnChunkWriter(const ColumnSpec& spec, CompressionCodec codec,
-                                     size_t page_bytes)
+                                     size_t page_bytes, int64_t row_group_bytes)
     : spec_(spec),
       layout_(LayoutOf(spec)),
       codec_(codec),
       page_bytes_(page_bytes),
-      statistics_(spec.type) {}
+      statistics_(spec.type) {
+  // Reserved address space is only paid for when touched; reserving the whole row group up front
+  // spares the chunk its reallocations, each a copy into freshly faulted memory.
+  chunk_.reserve(static_cast<size_t>(row_group_bytes) + 2 * page_bytes);
+}
 
 void ColumnChunkWriter::Append(const ColumnValues& values, int64_t begin, int64_t end) {
   for (int64_t row = begin; row < end; ++row) {
@@ -106,8 +110,12 @@ void ColumnChunkWriter::FinishPage() {
   AppendLevels(repetition_levels_, layout_.max_repetition_level, &body_);
   AppendLevels(definition_levels_, layout_.max_definition_level, &body_);
   body_.append(values_);
-  Compress(codec_, body_, &compressed_);
-  if (body_.size() > INT32_MAX || compressed_.size() > INT32_MAX) {
+  std::string_view stored = body_;
+  if (codec_ != CompressionCodec::kUncompressed) {
+    Compress(codec_, body_, &compressed_);
+    stored = compressed_;
+  }
+  if (body_.size() > INT32_MAX || stored.size() > INT32_MAX) {
     throw UsageError("a row of column '" + spec_.name + "' is too large for one Parquet page");
   }
 
@@ -117,13 +125,13 @@ void ColumnChunkWriter::FinishPage() {
   PageHeader header;
   header.type = PageType::kDataPage;
   header.uncompressed_page_size = static_cast<int32_t>(body_.size());
-  header.compressed_page_size = static_cast<int32_t>(compressed_.size());
+  header.compressed_page_size = static_cast<int32_t>(stored.size());
   header.data_page_header = DataPageHeader{static_cast<int32_t>(page_values), Encoding::kPlain,
                                            Encoding::kRle, Encoding::kRle};
   size_t header_start = chunk_.size();
   SerializePageHeader(header, &chunk_);
   uncompressed_bytes_ += static_cast<int64_t>(chunk_.size() - header_start + body_.size());
-  chunk_.append(compressed_);
+  chunk_.append(stored);
   num_values_ += page_values;
 
   definition_levels_.clear();

@@ -20,7 +20,9 @@ namespace fruits::parquet {
 
 class ColumnChunkWriter {
  public:
-  ColumnChunkWriter(const ColumnSpec& spec, CompressionCodec codec, size_t page_bytes);
+  // `row_group_bytes` is the writer's row group target, the most a chunk grows to.
+  ColumnChunkWriter(const ColumnSpec& spec, CompressionCodec codec, size_t page_bytes,
+                    int64_t row_group_bytes);
 
   // Appends rows [begin, end) of `values`. REQUIRES: values.type() is this column's type.
   void Append(const ColumnValues& values, int64_t begin, int64_t end);
@@ -62,7 +64,7 @@ class ColumnChunkWriter {
   // Scratch space reused across pages.
   std::string body_;
   std::string encoded_levels_;
-  std::string compressed_;
+  std::string compressed_;  // unused when the codec is UNCOMPRESSED
 };
 
 }  // namespace fruits::parquet

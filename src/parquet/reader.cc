@@ -97,6 +97,12 @@ std::optional<std::string> ParquetReader::FindMetadata(const std::string& key) c
 }
 
 ColumnData ParquetReader::ReadColumn(int row_group, int column) const {
+  ColumnData data;
+  ReadColumn(row_group, column, &data);
+  return data;
+}
+
+void ParquetReader::ReadColumn(int row_group, int column, ColumnData* out) const {
   const RowGroup& rg = metadata_.row_groups[row_group];
   const ColumnMetaData& m = rg.columns[column].meta_data;
   const ColumnSpec& spec = schema_.column(column);
@@ -104,11 +110,13 @@ ColumnData ParquetReader::ReadColumn(int row_group, int column) const {
     Fail("column '" + spec.name + "' is compressed with " + CodecName(m.codec) +
          ", which we do not read (we read UNCOMPRESSED, SNAPPY and ZSTD)");
   }
-  std::string chunk;
-  file_->ReadAt(static_cast<uint64_t>(m.dictionary_page_offset.value_or(m.data_page_offset)),
-                static_cast<size_t>(m.total_compressed_size), &chunk);
+  const auto start = static_cast<uint64_t>(m.dictionary_page_offset.value_or(m.data_page_offset));
+  ChunkReader read = [this, start](uint64_t offset, size_t length, std::string* bytes) {
+    file_->ReadAt(start + offset, length, bytes);
+  };
   try {
-    return DecodeColumnChunk(chunk, spec, m, rg.num_rows);
+    DecodeColumnChunk(static_cast<uint64_t>(m.total_compressed_size), read, spec, m, rg.num_rows,
+                      out);
   } catch (const FormatError& e) {
     Fail("row group " + std::to_string(row_group) + ", column '" + spec.name + "': " + e.what());
   }
@@ -116,10 +124,15 @@ ColumnData ParquetReader::ReadColumn(int row_group, int column) const {
 
 std::vector<ColumnData> ParquetReader::ReadRowGroup(int row_group) const {
   std::vector<ColumnData> columns;
-  for (size_t c = 0; c < schema_.size(); ++c) {
-    columns.push_back(ReadColumn(row_group, static_cast<int>(c)));
-  }
+  ReadRowGroup(row_group, &columns);
   return columns;
+}
+
+void ParquetReader::ReadRowGroup(int row_group, std::vector<ColumnData>* out) const {
+  out->resize(schema_.size());
+  for (size_t c = 0; c < schema_.size(); ++c) {
+    ReadColumn(row_group, static_cast<int>(c), &(*out)[c]);
+  }
 }
 
 }  // namespace fruits::parquet

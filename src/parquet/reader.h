@@ -33,8 +33,12 @@ class ParquetReader {
 
   // One column of one row group. REQUIRES: indices in range.
   ColumnData ReadColumn(int row_group, int column) const;
+  // The same into *out, reusing its buffers: the way to read many row groups without
+  // allocating (and faulting in) fresh memory for each.
+  void ReadColumn(int row_group, int column, ColumnData* out) const;
   // Every column of one row group, in schema order.
   std::vector<ColumnData> ReadRowGroup(int row_group) const;
+  void ReadRowGroup(int row_group, std::vector<ColumnData>* out) const;
 
  private:
   [[noreturn]] void Fail(const std::string& problem) const;

@@ -54,7 +54,8 @@ ParquetWriter::ParquetWriter(std::unique_ptr<storage::WritableFile> file, Schema
     throw UsageError("Parquet row group and page sizes must be positive");
   }
   for (const ColumnSpec& spec : schema_.columns()) {
-    columns_.emplace_back(spec, options_.compression, static_cast<size_t>(options_.page_bytes));
+    columns_.emplace_back(spec, options_.compression, static_cast<size_t>(options_.page_bytes),
+                          options_.row_group_bytes);
   }
   file_->Append(std::string_view(kMagic, 4));
 }

@@ -25,6 +25,15 @@ std::string Levels(std::vector<uint16_t> levels, int max_level) {
   return bytes;
 }
 
+// Decodes a chunk held in memory.
+void Decode(const std::string& chunk, const ColumnSpec& spec, const ColumnMetaData& metadata,
+            int64_t num_rows, ColumnData* out) {
+  ChunkReader read = [&chunk](uint64_t offset, size_t length, std::string* bytes) {
+    bytes->assign(chunk, offset, length);
+  };
+  DecodeColumnChunk(chunk.size(), read, spec, metadata, num_rows, out);
+}
+
 ColumnMetaData Meta(int64_t num_values) {
   ColumnMetaData m;
   m.type = PhysicalType::kDouble;
@@ -52,7 +61,8 @@ TEST(ColumnChunkReader, NullableDoublesAcrossTwoPages) {
   std::string chunk =
       PageV1(WithLength(Levels({1, 0, 1}, 1)) + Plain({1.5, 2.5}), 3, Encoding::kPlain) +
       PageV1(WithLength(Levels({0, 1}, 1)) + Plain({3.5}), 2, Encoding::kPlain);
-  ColumnData data = DecodeColumnChunk(chunk, spec, Meta(5), 5);
+  ColumnData data;
+  Decode(chunk, spec, Meta(5), 5, &data);
   EXPECT_EQ(data.doubles, (std::vector<double>{1.5, 0, 2.5, 0, 3.5}));
   EXPECT_EQ(data.valid, (std::vector<uint8_t>{1, 0, 1, 0, 1}));
 }
@@ -81,7 +91,8 @@ TEST(ColumnChunkReader, DataPageV2) {
   w.EndStruct();
   ColumnMetaData m = Meta(3);
   m.type = PhysicalType::kFloat;
-  ColumnData data = DecodeColumnChunk(header + body, spec, m, 2);
+  ColumnData data;
+  Decode(header + body, spec, m, 2, &data);
   EXPECT_EQ(data.floats, (std::vector<float>{1.0f, 2.0f}));
   EXPECT_EQ(data.list_offsets, (std::vector<int64_t>{0, 2, 2}));
 }
@@ -89,7 +100,8 @@ TEST(ColumnChunkReader, DataPageV2) {
 void ExpectFormatError(const std::string& chunk, const ColumnSpec& spec, int64_t values,
                        int64_t rows, const std::string& expected_words) {
   try {
-    DecodeColumnChunk(chunk, spec, Meta(values), rows);
+    ColumnData data;
+    Decode(chunk, spec, Meta(values), rows, &data);
     FAIL() << "no error, expected: " << expected_words;
   } catch (const FormatError& e) {
     EXPECT_NE(std::string(e.what()).find(expected_words), std::string::npos) << e.what();
