@@ -6,6 +6,7 @@
 // or incomplete input. Plain data: no thread-safety concerns.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,6 +14,9 @@
 #include <vector>
 
 namespace fruits::parquet {
+
+// Parquet stores numbers little-endian; the encoders copy native values as they are.
+static_assert(std::endian::native == std::endian::little, "fruits needs a little-endian machine");
 
 enum class PhysicalType : int32_t {
   kBoolean = 0,

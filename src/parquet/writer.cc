@@ -30,12 +30,9 @@ int64_t EstimateRowBytes(std::span<const ColumnValues> columns) {
       case ColumnType::kFloat:
         bytes += 4 * rows;
         break;
-      case ColumnType::kFloatList: {
-        auto [first, unused] = c.ListBounds(0);
-        auto [unused2, last] = c.ListBounds(rows - 1);
-        bytes += 4 * (last - first) + rows;
+      case ColumnType::kFloatList:
+        bytes += 4 * (c.ListBounds(rows - 1).second - c.ListBounds(0).first) + rows;
         break;
-      }
     }
   }
   return std::max<int64_t>(1, bytes / rows);
