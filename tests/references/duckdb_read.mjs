@@ -14,6 +14,8 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { toJson } from './json_values.mjs';
+
 const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT',
   'USMALLINT', 'UINTEGER', 'UBIGINT', 'UHUGEINT'].map((name) => DuckDBTypeId[name]));
 
@@ -21,22 +23,6 @@ const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGE
 function toJs(value, type, converter) {
   if (value != null && INTEGER_TYPES.has(type.typeId)) return String(value);
   return JSDuckDBValueConverter(value, type, converter);
-}
-
-// Serializes a JS value as JSON text (JSON.stringify can't do BigInt, NaN or -0).
-function toJson(value) {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'bigint') return `"${value}"`;
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return '"NaN"';
-    if (!Number.isFinite(value)) return value > 0 ? '"Infinity"' : '"-Infinity"';
-    return Object.is(value, -0) ? '-0.0' : JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
-  if (Object.getPrototypeOf(value) === Object.prototype) {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function quoteLiteral(text) {

@@ -1,4 +1,7 @@
-// DuckDB, an independent reader, returns exactly the values we write, for every type and codec.
+// Independent readers (DuckDB, hyparquet) return exactly the values we write, for every type and
+// codec.
+
+#include "support/reference_readers.h"
 
 #include <gtest/gtest.h>
 
@@ -8,13 +11,13 @@
 #include "parquet/compression.h"
 #include "parquet/writer.h"
 #include "storage/local_store.h"
-#include "support/duckdb.h"
 #include "support/temp_dir.h"
 
 namespace fruits::parquet {
 namespace {
 
 using fruits::testing::DuckDbRead;
+using fruits::testing::HyparquetRead;
 using fruits::testing::TempDir;
 using nlohmann::json;
 
@@ -65,9 +68,9 @@ std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   return CodecName(info.param.codec) + (info.param.nullable ? "_nullable" : "_required");
 }
 
-class DuckDbInterop : public ::testing::TestWithParam<Case> {};
+class ReferenceReaders : public ::testing::TestWithParam<Case> {};
 
-TEST_P(DuckDbInterop, ReadsExactlyWhatWeWrote) {
+TEST_P(ReferenceReaders, ReadExactlyWhatWeWrote) {
   const bool nullable = GetParam().nullable;
   TempDir dir;
   std::string path = dir.File("table.parquet");
@@ -97,34 +100,42 @@ TEST_P(DuckDbInterop, ReadsExactlyWhatWeWrote) {
   }
   writer.Close();
 
-  json got = DuckDbRead(path);
-  ASSERT_TRUE(got.contains("rows")) << got.dump();
-  EXPECT_EQ(got["num_rows"], 12);
-  EXPECT_GT(got["row_groups"].get<int>(), 1);
-  EXPECT_EQ(got["key_value_metadata"], (json{{"fruits.test", "Grüße"}, {"empty", ""}}));
+  json duckdb = DuckDbRead(path);
   std::vector<std::string> types;
-  for (const json& c : got["columns"]) types.push_back(c["type"]);
+  for (const json& c : duckdb["columns"]) types.push_back(c["type"]);
   EXPECT_EQ(types, (std::vector<std::string>{"VARCHAR", "BIGINT", "FLOAT", "DOUBLE", "FLOAT[]"}));
-  ASSERT_EQ(got["rows"].size(), 12u);
-  for (size_t row = 0; row < 12; ++row) {
-    size_t r = row % 6;
-    const json& cells = got["rows"][row];
-    if (nullable && !t.valid[r]) {
-      for (const json& cell : cells) EXPECT_TRUE(cell.is_null()) << "row " << row;
-      continue;
+  json hyparquet = HyparquetRead(path);
+  types.clear();
+  for (const json& c : hyparquet["columns"]) types.push_back(c["type"]);
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"BYTE_ARRAY", "INT64", "FLOAT", "DOUBLE", "LIST<FLOAT>"}));
+
+  for (const json& got : {duckdb, hyparquet}) {
+    ASSERT_TRUE(got.contains("rows")) << got.dump();
+    EXPECT_EQ(got["num_rows"], 12);
+    EXPECT_GT(got["row_groups"].get<int>(), 1);
+    EXPECT_EQ(got["key_value_metadata"], (json{{"fruits.test", "Grüße"}, {"empty", ""}}));
+    ASSERT_EQ(got["rows"].size(), 12u);
+    for (size_t row = 0; row < 12; ++row) {
+      size_t r = row % 6;
+      const json& cells = got["rows"][row];
+      if (nullable && !t.valid[r]) {
+        for (const json& cell : cells) EXPECT_TRUE(cell.is_null()) << "row " << row;
+        continue;
+      }
+      EXPECT_EQ(cells[0], t.strings[r]);
+      EXPECT_EQ(cells[1], std::to_string(t.int64s[r]));
+      EXPECT_EQ(cells[2], Expected(t.floats[r])) << "row " << row;
+      if (t.floats[r] == 0) {
+        EXPECT_EQ(std::signbit(cells[2].get<double>()), std::signbit(t.floats[r])) << "row " << row;
+      }
+      EXPECT_EQ(cells[3], Expected(t.doubles[r])) << "row " << row;
+      json list = json::array();
+      for (int64_t j = t.list_offsets[r]; j < t.list_offsets[r + 1]; ++j) {
+        list.push_back(Expected(t.list_values[j]));
+      }
+      EXPECT_EQ(cells[4], list) << "row " << row;
     }
-    EXPECT_EQ(cells[0], t.strings[r]);
-    EXPECT_EQ(cells[1], std::to_string(t.int64s[r]));
-    EXPECT_EQ(cells[2], Expected(t.floats[r])) << "row " << row;
-    if (t.floats[r] == 0) {
-      EXPECT_EQ(std::signbit(cells[2].get<double>()), std::signbit(t.floats[r])) << "row " << row;
-    }
-    EXPECT_EQ(cells[3], Expected(t.doubles[r])) << "row " << row;
-    json list = json::array();
-    for (int64_t j = t.list_offsets[r]; j < t.list_offsets[r + 1]; ++j) {
-      list.push_back(Expected(t.list_values[j]));
-    }
-    EXPECT_EQ(cells[4], list) << "row " << row;
   }
   if (!nullable) {
     // DuckDB uses our statistics to answer; wrong bounds would drop rows here.
@@ -135,7 +146,7 @@ TEST_P(DuckDbInterop, ReadsExactlyWhatWeWrote) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Codecs, DuckDbInterop,
+INSTANTIATE_TEST_SUITE_P(Codecs, ReferenceReaders,
                          ::testing::Values(Case{CompressionCodec::kUncompressed, false},
                                            Case{CompressionCodec::kSnappy, false},
                                            Case{CompressionCodec::kSnappy, true},
@@ -143,7 +154,7 @@ INSTANTIATE_TEST_SUITE_P(Codecs, DuckDbInterop,
                                            Case{CompressionCodec::kZstd, true}),
                          CaseName);
 
-TEST(DuckDbInteropFile, EmptyFileHasItsColumns) {
+TEST(ReferenceReadersFile, EmptyFileHasItsColumns) {
   TempDir dir;
   std::string path = dir.File("empty.parquet");
   storage::LocalStore store;
@@ -151,16 +162,20 @@ TEST(DuckDbInteropFile, EmptyFileHasItsColumns) {
       store.NewWritableFile(path),
       Schema({{"path", ColumnType::kString}, {"features", ColumnType::kFloatList}}), {});
   writer.Close();
-  json got = DuckDbRead(path);
-  EXPECT_EQ(got["num_rows"], 0);
-  EXPECT_TRUE(got["rows"].empty());
-  ASSERT_EQ(got["columns"].size(), 2u);
-  EXPECT_EQ(got["columns"][1]["name"], "features");
-  EXPECT_EQ(got["columns"][1]["type"], "FLOAT[]");
+  json duckdb = DuckDbRead(path);
+  EXPECT_EQ(duckdb["num_rows"], 0);
+  EXPECT_TRUE(duckdb["rows"].empty());
+  ASSERT_EQ(duckdb["columns"].size(), 2u);
+  EXPECT_EQ(duckdb["columns"][1]["name"], "features");
+  EXPECT_EQ(duckdb["columns"][1]["type"], "FLOAT[]");
+  json hyparquet = HyparquetRead(path);
+  EXPECT_EQ(hyparquet["num_rows"], 0);
+  EXPECT_TRUE(hyparquet["rows"].empty());
+  EXPECT_EQ(hyparquet["columns"][1]["type"], "LIST<FLOAT>");
 }
 
 // A features table of the pipeline's shape, in a folder whose name has a space and non-ASCII.
-TEST(DuckDbInteropFile, FeatureTableOfManyRowGroups) {
+TEST(ReferenceReadersFile, FeatureTableOfManyRowGroups) {
   constexpr int64_t kRows = 20000, kWidth = 1280;
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "Äpfel run");
