@@ -9,9 +9,12 @@ packages=(
   build-essential cmake pkg-config git
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libsnappy-dev libzstd-dev
+  libopencv-dev libonnx-dev libprotobuf-dev
 )
 # Tests, benchmarks and formatting.
 packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
+# Independent references under /usr/bin/python3: torchvision for model numerics.
+packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()

@@ -9,5 +9,6 @@
 namespace fruits::cli {
 
 void AddInspectCommand(CLI::App& app);
+void AddModelCommand(CLI::App& app);
 
 }  // namespace fruits::cli

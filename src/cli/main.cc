@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run 'fruits COMMAND --help' for a command's flags.");
   fruits::cli::AddInspectCommand(app);
+  fruits::cli::AddModelCommand(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,117 @@
+// `fruits model init` and `fruits model inspect`: making a test model and looking into any model.
+
+#include <fmt/core.h>
+
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "model/mobilenet_v2.h"
+#include "model/model_loader.h"
+#include "model/onnx_model.h"
+#include "model/tensor.h"
+#include "storage/local_store.h"
+#include "util/error.h"
+
+namespace fruits::cli {
+
+namespace {
+
+struct InitOptions {
+  std::string arch = "mobilenet_v2";
+  uint64_t seed = 0;
+  int64_t image_size = 224;
+  std::string output;
+};
+
+struct InspectModelOptions {
+  std::string path;
+  model::ModelOptions model;
+};
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+void Init(const InitOptions& options) {
+  model::MobileNetV2Options mobilenet;
+  mobilenet.seed = options.seed;
+  mobilenet.image_size = options.image_size;
+  std::string bytes = model::BuildMobileNetV2(mobilenet);
+  storage::LocalStore store;
+  auto file = store.NewWritableFile(options.output);
+  file->Append(bytes);
+  file->Commit();
+  fmt::print(
+      "wrote {}: {} with random weights (seed {}), input {}x{}, {:.1f} MB\n"
+      "for tests and demos only: its features carry no meaning\n",
+      options.output, options.arch, options.seed, options.image_size, options.image_size,
+      bytes.size() / 1e6);
+}
+
+void InspectModel(const InspectModelOptions& options) {
+  storage::LocalStore store;
+  model::OnnxModel onnx = model::OnnxModel::Read(store, options.path);
+  fmt::print("model          {} (opset {})\n", onnx.source(), onnx.opset());
+  if (std::string purpose = onnx.Metadata("fruits.purpose"); !purpose.empty()) {
+    fmt::print("note           {}\n", purpose);
+  }
+  fmt::print("input          '{}' {}\n", onnx.input().name, onnx.input().ToString());
+  for (const auto& output : onnx.OutputNames()) {
+    auto shape = onnx.TensorShape(output);
+    fmt::print("output         '{}' {}\n", output, shape ? model::ShapeToString(*shape) : "?");
+  }
+  fmt::print("operators      {}\n", Join(onnx.OperatorTypes()));
+  model::LoadedModel loaded = model::LoadModel(std::move(onnx), options.model);
+  fmt::print("feature layer  '{}' ({} floats per image): {}\n", loaded.feature_layer.tensor,
+             loaded.feature_layer.dimension, loaded.feature_layer.reason);
+  fmt::print("backend        {}: runs it{}\n", loaded.backend->name(),
+             loaded.rewrites.empty() ? "" : " after rewriting the graph:");
+  for (const auto& rewrite : loaded.rewrites) fmt::print("                 {}\n", rewrite);
+}
+
+void AddBackendFlags(CLI::App& cmd, model::ModelOptions& options) {
+  cmd.add_option("--feature-layer", options.feature_layer,
+                 "Tensor whose values are the features (default: the input of the final "
+                 "classifier)");
+  cmd.add_option("--backend", options.backend, "Inference engine")
+      ->capture_default_str()
+      ->check(CLI::IsMember(model::BackendNames()));
+}
+
+}  // namespace
+
+void AddModelCommand(CLI::App& app) {
+  CLI::App* model = app.add_subcommand("model", "Make a test model, or look into an ONNX model");
+  model->require_subcommand(1);
+
+  auto init = std::make_shared<InitOptions>();
+  CLI::App* init_cmd = model->add_subcommand(
+      "init",
+      "Write a standard CNN with seeded random weights as ONNX. FOR TESTS AND DEMOS ONLY: the "
+      "weights are not trained, so its features carry no meaning; bring a pretrained model "
+      "for real work");
+  init_cmd->add_option("--arch", init->arch, "Architecture")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"mobilenet_v2"}));
+  init_cmd->add_option("--seed", init->seed, "Random seed: the same seed gives the same weights")
+      ->capture_default_str();
+  init_cmd->add_option("--image-size", init->image_size, "Input height and width")
+      ->capture_default_str()
+      ->check(CLI::Range(32, 1024));
+  init_cmd->add_option("-o,--output", init->output, "ONNX file to write")->required();
+  init_cmd->callback([init] { Init(*init); });
+
+  auto inspect = std::make_shared<InspectModelOptions>();
+  CLI::App* inspect_cmd = model->add_subcommand(
+      "inspect",
+      "Show a model's input and layout, operators, the feature layer fruits picks and its size, "
+      "and whether the backend runs it (exit status 1 when it cannot)");
+  inspect_cmd->add_option("model", inspect->path, "ONNX file")->required();
+  AddBackendFlags(*inspect_cmd, inspect->model);
+  inspect_cmd->callback([inspect] { InspectModel(*inspect); });
+}
+
+}  // namespace fruits::cli

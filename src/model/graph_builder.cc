@@ -1,0 +1,127 @@
+#include "model/graph_builder.h"
+
+#include <onnx/onnx_pb.h>
+
+#include "util/version.h"
+
+namespace fruits::model {
+
+namespace {
+
+void SetShape(onnx::ValueInfoProto& value, const std::vector<int64_t>& shape) {
+  auto& tensor_type = *value.mutable_type()->mutable_tensor_type();
+  tensor_type.set_elem_type(onnx::TensorProto::FLOAT);
+  auto& dims = *tensor_type.mutable_shape();
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] >= 0) {
+      dims.add_dim()->set_dim_value(shape[i]);
+    } else {
+      std::string name = i == 0 ? "batch" : "d";
+      if (i > 0) name += std::to_string(i);
+      dims.add_dim()->set_dim_param(name);
+    }
+  }
+}
+
+}  // namespace
+
+GraphBuilder::GraphBuilder(int64_t opset) : proto_(std::make_unique<onnx::ModelProto>()) {
+  proto_->set_ir_version(onnx::IR_VERSION_2020_5_8);  // IR 7: the version that brought opset 13
+  proto_->set_producer_name("fruits");
+  proto_->set_producer_version(kVersion);
+  auto& import = *proto_->add_opset_import();
+  import.set_domain("");
+  import.set_version(opset);
+  proto_->mutable_graph()->set_name("fruits");
+}
+
+GraphBuilder::~GraphBuilder() = default;
+
+std::string GraphBuilder::Input(const std::string& name, const std::vector<int64_t>& shape) {
+  auto& input = *proto_->mutable_graph()->add_input();
+  input.set_name(name);
+  SetShape(input, shape);
+  return name;
+}
+
+std::string GraphBuilder::Initializer(const std::string& name, const std::vector<int64_t>& dims,
+                                      const std::vector<float>& values) {
+  auto& tensor = *proto_->mutable_graph()->add_initializer();
+  tensor.set_name(name);
+  tensor.set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) tensor.add_dims(d);
+  tensor.set_raw_data(values.data(), values.size() * sizeof(float));
+  return name;
+}
+
+std::string GraphBuilder::Int64Initializer(const std::string& name,
+                                           const std::vector<int64_t>& dims,
+                                           const std::vector<int64_t>& values) {
+  auto& tensor = *proto_->mutable_graph()->add_initializer();
+  tensor.set_name(name);
+  tensor.set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : dims) tensor.add_dims(d);
+  tensor.set_raw_data(values.data(), values.size() * sizeof(int64_t));
+  return name;
+}
+
+std::string GraphBuilder::ConstantNode(const std::string& output, const std::vector<int64_t>& dims,
+                                       const std::vector<float>& values) {
+  auto& node = *proto_->mutable_graph()->add_node();
+  node.set_op_type("Constant");
+  node.set_name(output);
+  node.add_output(output);
+  auto& attribute = *node.add_attribute();
+  attribute.set_name("value");
+  attribute.set_type(onnx::AttributeProto::TENSOR);
+  auto& tensor = *attribute.mutable_t();
+  tensor.set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) tensor.add_dims(d);
+  tensor.set_raw_data(values.data(), values.size() * sizeof(float));
+  return output;
+}
+
+std::string GraphBuilder::Node(const std::string& op_type, const std::vector<std::string>& inputs,
+                               const std::string& output,
+                               const std::vector<Attribute>& attributes) {
+  auto& node = *proto_->mutable_graph()->add_node();
+  node.set_op_type(op_type);
+  node.set_name(output);
+  for (const auto& input : inputs) node.add_input(input);
+  node.add_output(output);
+  for (const auto& attribute : attributes) {
+    auto& proto = *node.add_attribute();
+    proto.set_name(attribute.name);
+    if (const auto* i = std::get_if<int64_t>(&attribute.value)) {
+      proto.set_type(onnx::AttributeProto::INT);
+      proto.set_i(*i);
+    } else if (const auto* f = std::get_if<float>(&attribute.value)) {
+      proto.set_type(onnx::AttributeProto::FLOAT);
+      proto.set_f(*f);
+    } else {
+      proto.set_type(onnx::AttributeProto::INTS);
+      for (int64_t v : std::get<std::vector<int64_t>>(attribute.value)) proto.add_ints(v);
+    }
+  }
+  return output;
+}
+
+void GraphBuilder::Output(const std::string& tensor, const std::vector<int64_t>& shape) {
+  auto& output = *proto_->mutable_graph()->add_output();
+  output.set_name(tensor);
+  SetShape(output, shape);
+}
+
+void GraphBuilder::Metadata(const std::string& key, const std::string& value) {
+  auto& entry = *proto_->add_metadata_props();
+  entry.set_key(key);
+  entry.set_value(value);
+}
+
+std::string GraphBuilder::Serialize() const {
+  std::string bytes;
+  proto_->SerializeToString(&bytes);
+  return bytes;
+}
+
+}  // namespace fruits::model

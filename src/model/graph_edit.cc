@@ -1,0 +1,133 @@
+#include "model/graph_edit.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <set>
+
+#include "util/error.h"
+
+namespace fruits::model::graph {
+
+std::map<std::string, int> Producers(const onnx::GraphProto& graph) {
+  std::map<std::string, int> producers;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    for (const auto& output : graph.node(i).output()) producers[output] = i;
+  }
+  return producers;
+}
+
+std::map<std::string, int> UseCounts(const onnx::GraphProto& graph) {
+  std::map<std::string, int> uses;
+  for (const auto& node : graph.node()) {
+    for (const auto& input : node.input()) ++uses[input];
+  }
+  for (const auto& output : graph.output()) ++uses[output.name()];
+  return uses;
+}
+
+bool IsGraphOutput(const onnx::GraphProto& graph, const std::string& tensor) {
+  for (const auto& output : graph.output()) {
+    if (output.name() == tensor) return true;
+  }
+  return false;
+}
+
+void ReplaceUses(onnx::GraphProto& graph, const std::string& from, const std::string& to) {
+  for (auto& node : *graph.mutable_node()) {
+    for (auto& input : *node.mutable_input()) {
+      if (input == from) input = to;
+    }
+  }
+  for (auto& output : *graph.mutable_output()) {
+    if (output.name() == from) output.set_name(to);
+  }
+}
+
+int RemoveUnused(onnx::GraphProto& graph) {
+  std::set<std::string> needed;
+  for (const auto& output : graph.output()) needed.insert(output.name());
+  std::vector<bool> keep(graph.node_size(), false);
+  // Nodes are topologically sorted (the checker requires it): one backward sweep suffices.
+  for (int i = graph.node_size() - 1; i >= 0; --i) {
+    const auto& node = graph.node(i);
+    for (const auto& output : node.output()) keep[i] = keep[i] || needed.count(output) > 0;
+    if (keep[i]) needed.insert(node.input().begin(), node.input().end());
+  }
+  onnx::GraphProto kept;
+  int removed = 0;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    if (keep[i]) {
+      *kept.add_node() = std::move(*graph.mutable_node(i));
+    } else {
+      ++removed;
+    }
+  }
+  graph.mutable_node()->Swap(kept.mutable_node());
+
+  // Older exports list initializers among the graph inputs too: those go with their initializer.
+  std::set<std::string> removed_initializers;
+  auto* initializers = graph.mutable_initializer();
+  for (int i = initializers->size() - 1; i >= 0; --i) {
+    if (needed.count(initializers->Get(i).name()) > 0) continue;
+    removed_initializers.insert(initializers->Get(i).name());
+    initializers->DeleteSubrange(i, 1);
+  }
+  auto* inputs = graph.mutable_input();
+  for (int i = inputs->size() - 1; i >= 0; --i) {
+    if (removed_initializers.count(inputs->Get(i).name()) > 0) inputs->DeleteSubrange(i, 1);
+  }
+  return removed;
+}
+
+const onnx::TensorProto* FindInitializer(const onnx::GraphProto& graph, const std::string& name) {
+  for (const auto& tensor : graph.initializer()) {
+    if (tensor.name() == name) return &tensor;
+  }
+  return nullptr;
+}
+
+const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& attribute : node.attribute()) {
+    if (attribute.name() == name) return &attribute;
+  }
+  return nullptr;
+}
+
+namespace {
+
+template <typename T>
+std::vector<double> FromRaw(const std::string& raw) {
+  std::vector<double> values(raw.size() / sizeof(T));
+  for (size_t i = 0; i < values.size(); ++i) {
+    T value;
+    std::memcpy(&value, raw.data() + i * sizeof(T), sizeof(T));
+    values[i] = static_cast<double>(value);
+  }
+  return values;
+}
+
+}  // namespace
+
+std::vector<double> TensorValues(const onnx::TensorProto& tensor) {
+  const bool raw = tensor.has_raw_data();
+  switch (tensor.data_type()) {
+    case onnx::TensorProto::FLOAT:
+      return raw ? FromRaw<float>(tensor.raw_data())
+                 : std::vector<double>(tensor.float_data().begin(), tensor.float_data().end());
+    case onnx::TensorProto::DOUBLE:
+      return raw ? FromRaw<double>(tensor.raw_data())
+                 : std::vector<double>(tensor.double_data().begin(), tensor.double_data().end());
+    case onnx::TensorProto::INT32:
+      return raw ? FromRaw<int32_t>(tensor.raw_data())
+                 : std::vector<double>(tensor.int32_data().begin(), tensor.int32_data().end());
+    case onnx::TensorProto::INT64:
+      return raw ? FromRaw<int64_t>(tensor.raw_data())
+                 : std::vector<double>(tensor.int64_data().begin(), tensor.int64_data().end());
+    default:
+      throw Error("tensor '" + tensor.name() + "' has ONNX data type " +
+                  std::to_string(tensor.data_type()) + ", which fruits does not read");
+  }
+}
+
+}  // namespace fruits::model::graph

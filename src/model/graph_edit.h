@@ -1,0 +1,36 @@
+// Small edits on an ONNX graph, shared by the normalisation passes and the feature-layer cut.
+//
+// Functions take the graph by reference and keep it valid: a tensor that is replaced or removed
+// is replaced or removed everywhere it is used.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace onnx {
+class AttributeProto;
+class GraphProto;
+class NodeProto;
+class TensorProto;
+}  // namespace onnx
+
+namespace fruits::model::graph {
+
+// The index of the node producing each tensor.
+std::map<std::string, int> Producers(const onnx::GraphProto& graph);
+// How many node inputs and graph outputs read each tensor.
+std::map<std::string, int> UseCounts(const onnx::GraphProto& graph);
+bool IsGraphOutput(const onnx::GraphProto& graph, const std::string& tensor);
+// Makes every node input and graph output that reads `from` read `to` instead.
+void ReplaceUses(onnx::GraphProto& graph, const std::string& from, const std::string& to);
+// Removes the nodes the graph outputs do not depend on, then the initializers and initializer
+// inputs nothing reads. Returns the number of nodes removed.
+int RemoveUnused(onnx::GraphProto& graph);
+
+const onnx::TensorProto* FindInitializer(const onnx::GraphProto& graph, const std::string& name);
+const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name);
+// The values of a FLOAT, DOUBLE, INT32 or INT64 tensor; throws fruits::Error for other types.
+std::vector<double> TensorValues(const onnx::TensorProto& tensor);
+
+}  // namespace fruits::model::graph

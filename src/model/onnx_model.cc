@@ -1,0 +1,175 @@
+#include "model/onnx_model.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <set>
+
+#include "model/tensor.h"
+#include "storage/object_store.h"
+#include "util/error.h"
+
+namespace fruits::model {
+
+namespace {
+
+std::vector<int64_t> DimsOf(const onnx::TypeProto& type) {
+  std::vector<int64_t> dims;
+  for (const auto& dim : type.tensor_type().shape().dim()) {
+    dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+  }
+  return dims;
+}
+
+bool IsInitializer(const onnx::GraphProto& graph, const std::string& name) {
+  return std::any_of(graph.initializer().begin(), graph.initializer().end(),
+                     [&](const onnx::TensorProto& t) { return t.name() == name; });
+}
+
+// Tensor-flow exports start with Transpose(perm = [0, 3, 1, 2]) on the image input.
+bool FeedsNhwcTranspose(const onnx::GraphProto& graph, const std::string& input) {
+  for (const auto& node : graph.node()) {
+    if (node.op_type() != "Transpose" || node.input_size() == 0 || node.input(0) != input) continue;
+    for (const auto& attribute : node.attribute()) {
+      if (attribute.name() == "perm") {
+        return std::vector<int64_t>(attribute.ints().begin(), attribute.ints().end()) ==
+               std::vector<int64_t>{0, 3, 1, 2};
+      }
+    }
+  }
+  return false;
+}
+
+ImageInput DescribeImageInput(const onnx::GraphProto& graph, const std::string& source) {
+  std::vector<const onnx::ValueInfoProto*> inputs;
+  for (const auto& input : graph.input()) {
+    if (!IsInitializer(graph, input.name())) inputs.push_back(&input);
+  }
+  if (inputs.size() != 1) {
+    std::string names;
+    for (const auto* input : inputs) names += (names.empty() ? "'" : ", '") + input->name() + "'";
+    throw Error("model '" + source + "' has " + std::to_string(inputs.size()) + " inputs (" +
+                names + "); fruits needs exactly one image input");
+  }
+  const onnx::ValueInfoProto& input = *inputs[0];
+  std::vector<int64_t> dims = DimsOf(input.type());
+  if (input.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT || dims.size() != 4) {
+    throw Error("model '" + source + "': input '" + input.name() + "' is " + ShapeToString(dims) +
+                ", not a 4-D float image batch (NCHW or NHWC); fruits needs an image model");
+  }
+  ImageInput image;
+  image.name = input.name();
+  bool nhwc = FeedsNhwcTranspose(graph, input.name()) ||
+              ((dims[1] != 1 && dims[1] != 3) && (dims[3] == 1 || dims[3] == 3));
+  image.layout = nhwc ? Layout::kNhwc : Layout::kNchw;
+  image.channels = nhwc ? dims[3] : dims[1];
+  image.height = nhwc ? dims[1] : dims[2];
+  image.width = nhwc ? dims[2] : dims[3];
+  return image;
+}
+
+}  // namespace
+
+OnnxModel OnnxModel::Parse(std::string_view bytes, std::string source) {
+  auto proto = std::make_unique<onnx::ModelProto>();
+  if (bytes.empty() || !proto->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    throw Error("'" + source + "' is not an ONNX model (" + std::to_string(bytes.size()) +
+                " bytes that do not parse as an ONNX ModelProto): check that the file is a "
+                "complete .onnx export");
+  }
+  try {
+    onnx::checker::check_model(*proto);
+  } catch (const std::exception& e) {
+    throw Error("model '" + source + "' fails the ONNX checker: " + e.what());
+  }
+  return OnnxModel(std::move(proto), std::move(source));
+}
+
+OnnxModel OnnxModel::Read(storage::ObjectStore& store, const std::string& uri) {
+  if (!store.Exists(uri)) {
+    throw UsageError("model '" + uri +
+                     "' does not exist: pass an ONNX file with --model (for a test model: "
+                     "fruits model init -o demo.onnx)");
+  }
+  auto file = store.NewRandomAccessFile(uri);
+  std::string bytes;
+  file->ReadAt(0, file->Size(), &bytes);
+  return Parse(bytes, uri);
+}
+
+OnnxModel::OnnxModel(std::unique_ptr<onnx::ModelProto> proto, std::string source)
+    : proto_(std::move(proto)), source_(std::move(source)) {
+  Refresh();
+}
+
+OnnxModel::OnnxModel(OnnxModel&&) noexcept = default;
+OnnxModel& OnnxModel::operator=(OnnxModel&&) noexcept = default;
+OnnxModel::~OnnxModel() = default;
+
+void OnnxModel::Refresh() {
+  onnx::GraphProto& graph = *proto_->mutable_graph();
+  input_ = DescribeImageInput(graph, source_);
+  graph.clear_value_info();
+  try {
+    onnx::shape_inference::InferShapes(*proto_);
+  } catch (const std::exception&) {
+    // Shapes are a help, not a requirement: a backend finds the output size by running the model.
+  }
+  shapes_.clear();
+  for (const auto& list : {graph.input(), graph.value_info(), graph.output()}) {
+    for (const auto& value : list) {
+      if (value.type().has_tensor_type() && value.type().tensor_type().has_shape()) {
+        shapes_[value.name()] = DimsOf(value.type());
+      }
+    }
+  }
+  for (const auto& tensor : graph.initializer()) {
+    shapes_[tensor.name()] = std::vector<int64_t>(tensor.dims().begin(), tensor.dims().end());
+  }
+}
+
+int64_t OnnxModel::opset() const {
+  for (const auto& opset : proto_->opset_import()) {
+    if (opset.domain().empty() || opset.domain() == "ai.onnx") return opset.version();
+  }
+  return 0;
+}
+
+std::vector<std::string> OnnxModel::OperatorTypes() const {
+  std::set<std::string> types;
+  for (const auto& node : proto_->graph().node()) {
+    types.insert(node.domain().empty() || node.domain() == "ai.onnx"
+                     ? node.op_type()
+                     : node.domain() + ":" + node.op_type());
+  }
+  return {types.begin(), types.end()};
+}
+
+std::vector<std::string> OnnxModel::OutputNames() const {
+  std::vector<std::string> names;
+  for (const auto& output : proto_->graph().output()) names.push_back(output.name());
+  return names;
+}
+
+std::optional<std::vector<int64_t>> OnnxModel::TensorShape(const std::string& name) const {
+  auto it = shapes_.find(name);
+  if (it == shapes_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string OnnxModel::Metadata(const std::string& key) const {
+  for (const auto& entry : proto_->metadata_props()) {
+    if (entry.key() == key) return entry.value();
+  }
+  return "";
+}
+
+std::string OnnxModel::Serialize() const {
+  std::string bytes;
+  proto_->SerializeToString(&bytes);
+  return bytes;
+}
+
+}  // namespace fruits::model

@@ -1,0 +1,188 @@
+#include "model/opencv_backend.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstring>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include <set>
+
+#include "util/error.h"
+
+namespace fruits::model {
+
+namespace {
+
+// ONNX operators OpenCV 4.6's importer turns into layers (its list, less the Caffe-only names).
+const std::set<std::string>& ImportableOperators() {
+  static const std::set<std::string> kOperators = {"Add",
+                                                   "AveragePool",
+                                                   "BatchNormalization",
+                                                   "Cast",
+                                                   "Clip",
+                                                   "Concat",
+                                                   "Constant",
+                                                   "ConstantOfShape",
+                                                   "Conv",
+                                                   "ConvTranspose",
+                                                   "Div",
+                                                   "Dropout",
+                                                   "Elu",
+                                                   "Expand",
+                                                   "Flatten",
+                                                   "Gather",
+                                                   "Gemm",
+                                                   "GlobalAveragePool",
+                                                   "GlobalMaxPool",
+                                                   "GRU",
+                                                   "Identity",
+                                                   "InstanceNormalization",
+                                                   "LeakyRelu",
+                                                   "LogSoftmax",
+                                                   "LRN",
+                                                   "LSTM",
+                                                   "MatMul",
+                                                   "Max",
+                                                   "MaxPool",
+                                                   "MaxUnpool",
+                                                   "Mul",
+                                                   "Neg",
+                                                   "Pad",
+                                                   "Pow",
+                                                   "PRelu",
+                                                   "ReduceMax",
+                                                   "ReduceMean",
+                                                   "ReduceSum",
+                                                   "Relu",
+                                                   "Reshape",
+                                                   "Resize",
+                                                   "Shape",
+                                                   "Sigmoid",
+                                                   "Slice",
+                                                   "Softmax",
+                                                   "Split",
+                                                   "Squeeze",
+                                                   "Sub",
+                                                   "Sum",
+                                                   "Tanh",
+                                                   "Transpose",
+                                                   "Unsqueeze",
+                                                   "Upsample"};
+  return kOperators;
+}
+
+}  // namespace
+
+struct OpenCvBackend::Network {
+  cv::dnn::Net net;
+};
+
+std::optional<std::string> OpenCvBackend::Refusal(const OnnxModel& model) {
+  for (const auto& node : model.proto().graph().node()) {
+    bool default_domain = node.domain().empty() || node.domain() == "ai.onnx";
+    if (!default_domain || ImportableOperators().count(node.op_type()) == 0) {
+      std::string op = default_domain ? node.op_type() : node.domain() + ":" + node.op_type();
+      return "operator " + op + " (node '" + node.name() + "') is not supported by OpenCV 4.6";
+    }
+  }
+  return std::nullopt;
+}
+
+OpenCvBackend::OpenCvBackend(const OnnxModel& model, const BackendOptions& options)
+    : model_bytes_(model.Serialize()),
+      source_(model.source()),
+      input_(model.input()),
+      max_networks_(std::max(1, options.concurrent_runs)) {
+  cv::setNumThreads(options.threads > 0 ? options.threads : cv::getNumberOfCPUs());
+  networks_.push_back(NewNetwork());
+  // One image through the network: proves OpenCV runs the graph and tells the feature size.
+  Tensor probe(input_.BatchShape(1));
+  feature_dim_ = static_cast<int64_t>(Forward(*networks_.front(), probe).size());
+  idle_.push_back(networks_.front().get());
+}
+
+OpenCvBackend::~OpenCvBackend() = default;
+
+std::unique_ptr<OpenCvBackend::Network> OpenCvBackend::NewNetwork() const {
+  auto network = std::make_unique<Network>();
+  try {
+    network->net = cv::dnn::readNetFromONNX(model_bytes_.data(), model_bytes_.size());
+  } catch (const cv::Exception& e) {
+    throw Error("OpenCV cannot import model '" + source_ + "': " + e.what());
+  }
+  network->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  network->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+  return network;
+}
+
+OpenCvBackend::Network* OpenCvBackend::Acquire() {
+  std::unique_lock lock(mutex_);
+  if (idle_.empty() && networks_.size() < max_networks_) {
+    lock.unlock();
+    auto network = NewNetwork();
+    lock.lock();
+    networks_.push_back(std::move(network));
+    return networks_.back().get();
+  }
+  network_released_.wait(lock, [this] { return !idle_.empty(); });
+  Network* network = idle_.back();
+  idle_.pop_back();
+  return network;
+}
+
+void OpenCvBackend::Release(Network* network) {
+  {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(network);
+  }
+  network_released_.notify_one();
+}
+
+Tensor OpenCvBackend::Run(const Tensor& batch) {
+  Network* network = Acquire();
+  try {
+    Tensor features = Forward(*network, batch);
+    Release(network);
+    return features;
+  } catch (...) {
+    Release(network);
+    throw;
+  }
+}
+
+Tensor OpenCvBackend::Forward(Network& network, const Tensor& batch) const {
+  const int64_t n = batch.dim(0);
+  std::vector<int> sizes(batch.shape().begin(), batch.shape().end());
+  // OpenCV reads the blob without copying it or writing to it.
+  cv::Mat blob(static_cast<int>(sizes.size()), sizes.data(), CV_32F,
+               const_cast<float*>(batch.data()));
+  cv::Mat output;
+  try {
+    network.net.setInput(blob);
+    output = network.net.forward();
+  } catch (const cv::Exception& e) {
+    throw Error("OpenCV fails to run model '" + source_ + "' on a batch of " + std::to_string(n) +
+                ": " + e.what());
+  }
+  if (output.dims < 2 || output.size[0] != n || !output.isContinuous()) {
+    throw Error("model '" + source_ + "' gives an output of " + std::to_string(output.dims) +
+                " dimensions for " + std::to_string(n) + " images, not one vector per image");
+  }
+  for (int axis = 2; axis < output.dims; ++axis) {
+    if (output.size[axis] != 1) {
+      throw Error("model '" + source_ +
+                  "' gives a feature map, not one vector per image: choose a tensor after "
+                  "global pooling with --feature-layer");
+    }
+  }
+  const int64_t dim = static_cast<int64_t>(output.total()) / n;
+  if (feature_dim_ >= 0 && dim != feature_dim_) {
+    throw Error("model '" + source_ + "' gave " + std::to_string(dim) + " features per image, " +
+                std::to_string(feature_dim_) + " before");
+  }
+  Tensor features({n, dim});
+  std::memcpy(features.data(), output.ptr<float>(), features.size() * sizeof(float));
+  return features;
+}
+
+}  // namespace fruits::model

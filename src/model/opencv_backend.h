@@ -1,0 +1,59 @@
+// The OpenCV DNN backend (CPU): OpenCV 4.6 imports the ONNX graph and runs it.
+//
+// Built once per process from a model normalised for OpenCV's importer (NormalizeForOpenCv) and
+// cut at its feature layer. It keeps up to BackendOptions::concurrent_runs networks: each Run()
+// takes a free one (waiting when all are busy), so concurrent callers never share a network.
+// OpenCV's thread count is process-wide: the constructor sets it from BackendOptions::threads.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/backend.h"
+#include "model/onnx_model.h"
+
+namespace fruits::model {
+
+class OpenCvBackend : public Backend {
+ public:
+  static constexpr std::string_view kName = "opencv";
+
+  // Why OpenCV cannot run this model, or nullopt: an operator its importer lacks (naming the
+  // operator and the node) or a pattern known to fail at run time. Checked before any image.
+  static std::optional<std::string> Refusal(const OnnxModel& model);
+
+  // REQUIRES: the model's input size is fixed. Throws fruits::Error when OpenCV cannot import or
+  // run the graph, or when its output is not one vector per image.
+  OpenCvBackend(const OnnxModel& model, const BackendOptions& options);
+  ~OpenCvBackend() override;
+
+  std::string_view name() const override { return kName; }
+  const ImageInput& input() const override { return input_; }
+  int64_t feature_dim() const override { return feature_dim_; }
+  Tensor Run(const Tensor& batch) override;
+
+ private:
+  struct Network;
+
+  std::unique_ptr<Network> NewNetwork() const;
+  Network* Acquire();
+  void Release(Network* network);
+  Tensor Forward(Network& network, const Tensor& batch) const;
+
+  std::string model_bytes_;
+  std::string source_;
+  ImageInput input_;
+  int64_t feature_dim_ = -1;
+  size_t max_networks_ = 1;
+
+  std::mutex mutex_;
+  std::condition_variable network_released_;
+  std::vector<std::unique_ptr<Network>> networks_;
+  std::vector<Network*> idle_;
+};
+
+}  // namespace fruits::model

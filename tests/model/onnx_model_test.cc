@@ -1,0 +1,109 @@
+// OnnxModel: what it reads from a graph, and the clear refusals of what it cannot read.
+
+#include "model/onnx_model.h"
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include "model/tiny_models.h"
+#include "storage/local_store.h"
+#include "support/temp_dir.h"
+#include "util/error.h"
+
+namespace fruits::model {
+namespace {
+
+std::string ErrorOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(OnnxModel, DescribesInputLayoutOperatorsAndShapes) {
+  OnnxModel model = OnnxModel::Parse(TinyNet(), "tiny.onnx");
+  EXPECT_EQ(model.input().name, "image");
+  EXPECT_EQ(model.input().layout, Layout::kNchw);
+  EXPECT_EQ(model.input().ToString(), "NCHW [?, 3, 6, 6]");
+  EXPECT_EQ(model.opset(), 13);
+  EXPECT_EQ(model.OperatorTypes(),
+            (std::vector<std::string>{"Conv", "Flatten", "Gemm", "GlobalAveragePool", "Relu",
+                                      "Softmax"}));
+  EXPECT_EQ(model.OutputNames(), std::vector<std::string>{"probabilities"});
+  EXPECT_EQ(model.TensorShape("conv"), (std::vector<int64_t>{-1, 4, 6, 6}));
+  EXPECT_EQ(model.TensorShape("features"), (std::vector<int64_t>{-1, 4}));
+  EXPECT_EQ(model.TensorShape("no such tensor"), std::nullopt);
+}
+
+TEST(OnnxModel, NhwcInputBehindATransposeIsNhwc) {
+  OnnxModel model = OnnxModel::Parse(TinyNet({.nhwc = true}), "tiny.onnx");
+  EXPECT_EQ(model.input().layout, Layout::kNhwc);
+  EXPECT_EQ(model.input().channels, 3);
+  EXPECT_EQ(model.input().height, kTinySize);
+  EXPECT_EQ(model.input().BatchShape(2), (std::vector<int64_t>{2, kTinySize, kTinySize, 3}));
+}
+
+TEST(OnnxModel, RefusesBytesThatAreNotAModel) {
+  EXPECT_NE(ErrorOf([] { OnnxModel::Parse("", "empty.onnx"); }).find("'empty.onnx' is not an ONNX"),
+            std::string::npos);
+  std::string bytes = TinyNet();
+  std::string truncated =
+      ErrorOf([&] { OnnxModel::Parse(bytes.substr(0, bytes.size() / 2), "t"); });
+  EXPECT_NE(truncated.find("not an ONNX model"), std::string::npos) << truncated;
+  std::string garbage = ErrorOf([] { OnnxModel::Parse("\x08\x07garbage\xff\xff", "g.onnx"); });
+  EXPECT_NE(garbage.find("g.onnx"), std::string::npos) << garbage;
+}
+
+TEST(OnnxModel, RefusesAModelTheCheckerRejects) {
+  onnx::ModelProto proto;
+  proto.ParseFromString(TinyNet());
+  proto.mutable_graph()->mutable_node(0)->set_input(1, "missing.weight");
+  std::string message = ErrorOf([&] { OnnxModel::Parse(proto.SerializeAsString(), "bad.onnx"); });
+  EXPECT_NE(message.find("model 'bad.onnx' fails the ONNX checker"), std::string::npos) << message;
+  EXPECT_NE(message.find("missing.weight"), std::string::npos) << message;
+}
+
+TEST(OnnxModel, RefusesModelsWithoutOneImageInput) {
+  GraphBuilder two(13);
+  two.Input("a", {-1, 3, 4, 4});
+  two.Input("b", {-1, 3, 4, 4});
+  two.Node("Add", {"a", "b"}, "sum");
+  two.Output("sum", {-1, 3, 4, 4});
+  std::string message = ErrorOf([&] { OnnxModel::Parse(two.Serialize(), "two.onnx"); });
+  EXPECT_NE(message.find("has 2 inputs ('a', 'b')"), std::string::npos) << message;
+
+  GraphBuilder flat(13);
+  flat.Input("x", {-1, 10});
+  flat.Node("Relu", {"x"}, "y");
+  flat.Output("y", {-1, 10});
+  message = ErrorOf([&] { OnnxModel::Parse(flat.Serialize(), "flat.onnx"); });
+  EXPECT_NE(message.find("input 'x' is [?, 10], not a 4-D float image batch"), std::string::npos)
+      << message;
+}
+
+TEST(OnnxModel, ReadsThroughTheObjectStoreAndSaysWhatToDoWhenMissing) {
+  testing::TempDir dir;
+  storage::LocalStore store;
+  auto file = store.NewWritableFile(dir.File("tiny.onnx"));
+  file->Append(TinyNet());
+  file->Commit();
+  EXPECT_EQ(OnnxModel::Read(store, dir.File("tiny.onnx")).input().name, "image");
+  try {
+    OnnxModel::Read(store, dir.File("absent.onnx"));
+    FAIL() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("fruits model init"), std::string::npos) << e.what();
+  }
+}
+
+TEST(OnnxModel, SerializeRoundTrips) {
+  OnnxModel model = OnnxModel::Parse(TinyNet(), "tiny.onnx");
+  OnnxModel again = OnnxModel::Parse(model.Serialize(), "again.onnx");
+  EXPECT_EQ(again.OperatorTypes(), model.OperatorTypes());
+  EXPECT_EQ(again.input().ToString(), model.input().ToString());
+}
+
+}  // namespace
+}  // namespace fruits::model

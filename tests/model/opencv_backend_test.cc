@@ -1,0 +1,137 @@
+// The OpenCV backend against a plain C++ reference of the same small network, and its refusals.
+
+#include "model/opencv_backend.h"
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <thread>
+
+#include "model/model_loader.h"
+#include "model/tiny_models.h"
+#include "util/error.h"
+
+namespace fruits::model {
+namespace {
+
+// Relative to the largest feature, as for the big models; float32 sums of 54 products.
+constexpr float kTolerance = 1e-5f;
+
+void ExpectFeatures(const Tensor& features, const std::vector<float>& expected) {
+  ASSERT_EQ(features.size(), expected.size());
+  float largest = 0;
+  for (float v : expected) largest = std::max(largest, std::abs(v));
+  ASSERT_GT(largest, 0.01f);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NEAR(features.data()[i], expected[i], kTolerance * largest) << "feature " << i;
+  }
+}
+
+LoadedModel Load(const TinyNetOptions& options, ModelOptions model_options = {}) {
+  return LoadModel(OnnxModel::Parse(TinyNet(options), "tiny.onnx"), model_options);
+}
+
+TEST(OpenCvBackend, FeaturesEqualThePlainReference) {
+  LoadedModel loaded = Load({});
+  ASSERT_EQ(loaded.backend->name(), "opencv");
+  EXPECT_EQ(loaded.backend->feature_dim(), 4);
+  for (int64_t n : {1, 3, 32}) {
+    Tensor images = TinyImages(n);
+    Tensor features = loaded.backend->Run(images);
+    EXPECT_EQ(features.shape(), (std::vector<int64_t>{n, 4}));
+    ExpectFeatures(features, TinyFeatures(images, false, 1e30f));
+  }
+}
+
+TEST(OpenCvBackend, RunsEveryNormalisedFormLikeThePlainReference) {
+  const TinyNetOptions forms[] = {{.nhwc = true},
+                                  {.clip_with_inputs = true},
+                                  {.identity_and_dropout = true},
+                                  {.constant_node = true},
+                                  {.clip_with_inputs = true, .opset = 11}};
+  for (const TinyNetOptions& form : forms) {
+    LoadedModel loaded = Load(form);
+    Tensor images = TinyImages(5, form.nhwc);
+    ExpectFeatures(loaded.backend->Run(images),
+                   TinyFeatures(images, form.nhwc, form.clip_with_inputs ? 0.75f : 1e30f));
+  }
+}
+
+TEST(OpenCvBackend, MaxBatchAndConcurrentCallersGetTheirOwnResults) {
+  LoadedModel loaded = Load({}, {.backend_options = {.threads = 1, .concurrent_runs = 2}});
+  Tensor big = TinyImages(Backend::kMaxBatch);
+  ExpectFeatures(loaded.backend->Run(big), TinyFeatures(big, false, 1e30f));
+  Tensor a = TinyImages(7), b = TinyImages(9);
+  Tensor features_a, features_b;
+  std::thread ta([&] {
+    for (int i = 0; i < 20; ++i) features_a = loaded.backend->Run(a);
+  });
+  std::thread tb([&] {
+    for (int i = 0; i < 20; ++i) features_b = loaded.backend->Run(b);
+  });
+  ta.join();
+  tb.join();
+  ExpectFeatures(features_a, TinyFeatures(a, false, 1e30f));
+  ExpectFeatures(features_b, TinyFeatures(b, false, 1e30f));
+}
+
+TEST(OpenCvBackend, RefusesAnUnsupportedOperatorNamingItAndItsNode) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("GlobalAveragePool", {"x"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "flat");
+  b.Node("Einsum", {"flat", "flat"}, "mystery", {});
+  b.Output("mystery", {-1, 3});
+  onnx::ModelProto proto;
+  proto.ParseFromString(b.Serialize());
+  auto& equation = *proto.mutable_graph()->mutable_node(2)->add_attribute();
+  equation.set_name("equation");
+  equation.set_type(onnx::AttributeProto::STRING);
+  equation.set_s("ij,ij->ij");
+  OnnxModel model = OnnxModel::Parse(proto.SerializeAsString(), "einsum.onnx");
+  EXPECT_EQ(OpenCvBackend::Refusal(model),
+            "operator Einsum (node 'mystery') is not supported by OpenCV 4.6");
+  try {
+    LoadModel(std::move(model), {.feature_layer = "mystery"});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "model 'einsum.onnx' cannot run on the opencv backend: operator Einsum (node "
+                 "'mystery') is not supported by OpenCV 4.6");
+  }
+}
+
+TEST(OpenCvBackend, OtherDomainsAreRefused) {
+  onnx::ModelProto proto;
+  proto.ParseFromString(TinyNet());
+  proto.mutable_graph()->mutable_node(1)->set_domain("com.microsoft");
+  auto* opset = proto.add_opset_import();
+  opset->set_domain("com.microsoft");
+  opset->set_version(1);
+  OnnxModel model = OnnxModel::Parse(proto.SerializeAsString(), "ms.onnx");
+  EXPECT_EQ(OpenCvBackend::Refusal(model),
+            "operator com.microsoft:Relu (node 'act') is not supported by OpenCV 4.6");
+}
+
+TEST(ModelLoader, AnUnknownBackendIsAUsageError) {
+  EXPECT_THROW(Load({}, {.backend = "tpu"}), UsageError);
+}
+
+TEST(ModelLoader, AnOpenInputSizeIsRefused) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, -1, -1});
+  b.Node("GlobalAveragePool", {"x"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "flat");
+  b.Output("flat", {-1, 3});
+  try {
+    LoadModel(OnnxModel::Parse(b.Serialize(), "open.onnx"), {});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("leaves its input size open (NCHW [?, 3, ?, ?])"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace fruits::model
