@@ -13,8 +13,11 @@ packages=(
 )
 # Tests, benchmarks and formatting.
 packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
-# Independent references under /usr/bin/python3: torchvision for model numerics.
-packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
+# Independent references the tests compare against, under /usr/bin/python3: torchvision for
+# model numerics.
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
+fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()

@@ -94,6 +94,29 @@ const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std
   return nullptr;
 }
 
+std::vector<int64_t> DimsOf(const onnx::TypeProto& type) {
+  std::vector<int64_t> dims;
+  for (const auto& dim : type.tensor_type().shape().dim()) {
+    dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+  }
+  return dims;
+}
+
+std::map<std::string, std::vector<int64_t>> KnownShapes(const onnx::GraphProto& graph) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& list : {graph.input(), graph.value_info(), graph.output()}) {
+    for (const auto& value : list) {
+      if (value.type().has_tensor_type() && value.type().tensor_type().has_shape()) {
+        shapes[value.name()] = DimsOf(value.type());
+      }
+    }
+  }
+  for (const auto& tensor : graph.initializer()) {
+    shapes[tensor.name()] = std::vector<int64_t>(tensor.dims().begin(), tensor.dims().end());
+  }
+  return shapes;
+}
+
 namespace {
 
 template <typename T>

@@ -4,6 +4,7 @@
 // is replaced or removed everywhere it is used.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@ class AttributeProto;
 class GraphProto;
 class NodeProto;
 class TensorProto;
+class TypeProto;
 }  // namespace onnx
 
 namespace fruits::model::graph {
@@ -30,6 +32,12 @@ int RemoveUnused(onnx::GraphProto& graph);
 
 const onnx::TensorProto* FindInitializer(const onnx::GraphProto& graph, const std::string& name);
 const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name);
+// The dimensions of a tensor type, -1 for an open one.
+std::vector<int64_t> DimsOf(const onnx::TypeProto& type);
+// The shapes the graph states: inputs, outputs, value_info (where shape inference writes) and
+// initializers.
+std::map<std::string, std::vector<int64_t>> KnownShapes(const onnx::GraphProto& graph);
+
 // The values of a FLOAT, DOUBLE, INT32 or INT64 tensor; throws fruits::Error for other types.
 std::vector<double> TensorValues(const onnx::TensorProto& tensor);
 

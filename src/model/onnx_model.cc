@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "model/graph_edit.h"
 #include "model/tensor.h"
 #include "storage/object_store.h"
 #include "util/error.h"
@@ -14,19 +15,6 @@
 namespace fruits::model {
 
 namespace {
-
-std::vector<int64_t> DimsOf(const onnx::TypeProto& type) {
-  std::vector<int64_t> dims;
-  for (const auto& dim : type.tensor_type().shape().dim()) {
-    dims.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
-  }
-  return dims;
-}
-
-bool IsInitializer(const onnx::GraphProto& graph, const std::string& name) {
-  return std::any_of(graph.initializer().begin(), graph.initializer().end(),
-                     [&](const onnx::TensorProto& t) { return t.name() == name; });
-}
 
 // Tensor-flow exports start with Transpose(perm = [0, 3, 1, 2]) on the image input.
 bool FeedsNhwcTranspose(const onnx::GraphProto& graph, const std::string& input) {
@@ -45,7 +33,7 @@ bool FeedsNhwcTranspose(const onnx::GraphProto& graph, const std::string& input)
 ImageInput DescribeImageInput(const onnx::GraphProto& graph, const std::string& source) {
   std::vector<const onnx::ValueInfoProto*> inputs;
   for (const auto& input : graph.input()) {
-    if (!IsInitializer(graph, input.name())) inputs.push_back(&input);
+    if (graph::FindInitializer(graph, input.name()) == nullptr) inputs.push_back(&input);
   }
   if (inputs.size() != 1) {
     std::string names;
@@ -54,7 +42,7 @@ ImageInput DescribeImageInput(const onnx::GraphProto& graph, const std::string& 
                 names + "); fruits needs exactly one image input");
   }
   const onnx::ValueInfoProto& input = *inputs[0];
-  std::vector<int64_t> dims = DimsOf(input.type());
+  std::vector<int64_t> dims = graph::DimsOf(input.type());
   if (input.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT || dims.size() != 4) {
     throw Error("model '" + source + "': input '" + input.name() + "' is " + ShapeToString(dims) +
                 ", not a 4-D float image batch (NCHW or NHWC); fruits needs an image model");
@@ -117,17 +105,7 @@ void OnnxModel::Refresh() {
   } catch (const std::exception&) {
     // Shapes are a help, not a requirement: a backend finds the output size by running the model.
   }
-  shapes_.clear();
-  for (const auto& list : {graph.input(), graph.value_info(), graph.output()}) {
-    for (const auto& value : list) {
-      if (value.type().has_tensor_type() && value.type().tensor_type().has_shape()) {
-        shapes_[value.name()] = DimsOf(value.type());
-      }
-    }
-  }
-  for (const auto& tensor : graph.initializer()) {
-    shapes_[tensor.name()] = std::vector<int64_t>(tensor.dims().begin(), tensor.dims().end());
-  }
+  shapes_ = graph::KnownShapes(graph);
 }
 
 int64_t OnnxModel::opset() const {

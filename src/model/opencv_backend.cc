@@ -7,6 +7,7 @@
 #include <opencv2/dnn.hpp>
 #include <set>
 
+#include "model/tensor.h"
 #include "util/error.h"
 
 namespace fruits::model {
@@ -71,6 +72,21 @@ const std::set<std::string>& ImportableOperators() {
   return kOperators;
 }
 
+// Operators whose inputs past the first OpenCV reads once, at import: they must be constants.
+const std::set<std::string>& OperatorsWithConstantParameters() {
+  static const std::set<std::string> kOperators = {"Clip",    "Expand", "Pow",
+                                                   "Reshape", "Resize", "Upsample"};
+  return kOperators;
+}
+
+bool SameShape(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && !(i == 0 && (a[i] < 0 || b[i] < 0))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 struct OpenCvBackend::Network {
@@ -78,11 +94,38 @@ struct OpenCvBackend::Network {
 };
 
 std::optional<std::string> OpenCvBackend::Refusal(const OnnxModel& model) {
-  for (const auto& node : model.proto().graph().node()) {
-    bool default_domain = node.domain().empty() || node.domain() == "ai.onnx";
+  const onnx::GraphProto& graph = model.proto().graph();
+  auto computed = [&graph](const std::string& tensor) {
+    if (tensor.empty()) return false;
+    for (const auto& initializer : graph.initializer()) {
+      if (initializer.name() == tensor) return false;
+    }
+    return true;
+  };
+  for (const auto& node : graph.node()) {
+    const std::string where = " (node '" + node.name() + "')";
+    const bool default_domain = node.domain().empty() || node.domain() == "ai.onnx";
     if (!default_domain || ImportableOperators().count(node.op_type()) == 0) {
       std::string op = default_domain ? node.op_type() : node.domain() + ":" + node.op_type();
-      return "operator " + op + " (node '" + node.name() + "') is not supported by OpenCV 4.6";
+      return "operator " + op + where + " is not supported by OpenCV 4.6";
+    }
+    if (OperatorsWithConstantParameters().count(node.op_type()) > 0) {
+      for (int k = 1; k < node.input_size(); ++k) {
+        if (computed(node.input(k))) {
+          return node.op_type() + where + " takes its input '" + node.input(k) +
+                 "' from the graph; OpenCV 4.6 needs a constant there";
+        }
+      }
+    }
+    const std::string& op = node.op_type();
+    if ((op == "Mul" || op == "Add" || op == "Sub" || op == "Div") && node.input_size() == 2 &&
+        computed(node.input(0)) && computed(node.input(1))) {
+      auto a = model.TensorShape(node.input(0));
+      auto b = model.TensorShape(node.input(1));
+      if (a && b && !SameShape(*a, *b)) {
+        return op + where + " broadcasts " + ShapeToString(*a) + " against " + ShapeToString(*b) +
+               "; OpenCV 4.6 cannot broadcast two computed tensors";
+      }
     }
   }
   return std::nullopt;

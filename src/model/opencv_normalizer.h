@@ -5,7 +5,11 @@
 //   - Constant nodes become initializers;
 //   - Identity and Dropout (inference: a copy) are removed;
 //   - Clip's min/max inputs (opset >= 11) become the min/max attributes of opset 6;
-//   - initializers nothing reads are dropped.
+//   - Reshape(x, [batch of x, -1]) computed from Shape(x) becomes Flatten(x);
+//   - a [N, C, 1, 1] scale combined with a [N, C, H, W] map (squeeze-and-excitation) is first
+//     resized to [N, C, H, W], which OpenCV combines at any batch size;
+//   - nodes and initializers nothing reads are dropped.
+// Shapes come from the graph's value_info (OnnxModel runs shape inference).
 // The result is for OpenCV only: it may no longer pass the ONNX checker (Clip's attributes).
 #pragma once
 

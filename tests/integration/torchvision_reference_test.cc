@@ -86,7 +86,8 @@ INSTANTIATE_TEST_SUITE_P(
                       "resnet18_nhwc_op13", "mobilenet_v2_nchw_op10", "mobilenet_v2_nchw_op11",
                       "mobilenet_v2_nchw_op12", "mobilenet_v2_nchw_op14", "mobilenet_v2_nchw_op15",
                       "mobilenet_v2_nchw_op16", "mobilenet_v2_nchw_op17", "resnet18_nchw_op10",
-                      "resnet18_nchw_op17", "resnet50_nchw_op11", "resnet50_nchw_op13"),
+                      "resnet18_nchw_op17", "resnet50_nchw_op11", "resnet50_nchw_op13",
+                      "efficientnet_b0_nchw_op13", "efficientnet_b0_nhwc_op13"),
     [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // `fruits model init`: torchvision's MobileNetV2 loaded with the weights of our ONNX file gives

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <thread>
 
 #include "model/model_loader.h"
@@ -131,6 +132,87 @@ TEST(ModelLoader, AnOpenInputSizeIsRefused) {
               std::string::npos)
         << e.what();
   }
+}
+
+}  // namespace
+}  // namespace fruits::model
+
+namespace fruits::model {
+namespace {
+
+// Squeeze-and-excitation: features[c] = mean(x_c) * sigmoid(mean(x_c)), at batch 4.
+TEST(OpenCvBackend, RunsASqueezeExcitationBlockAtAnyBatchSize) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 2, 3, 3});
+  b.Node("GlobalAveragePool", {"x"}, "squeezed");
+  b.Node("Sigmoid", {"squeezed"}, "gate");
+  b.Node("Mul", {"gate", "x"}, "excited");
+  b.Node("GlobalAveragePool", {"excited"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "features");
+  b.Output("features", {-1, 2});
+  LoadedModel loaded = LoadModel(OnnxModel::Parse(b.Serialize(), "se.onnx"), {});
+  EXPECT_EQ(loaded.rewrites,
+            std::vector<std::string>{"per-channel scales resized to their feature map: 1"});
+  Tensor images({4, 2, 3, 3});
+  for (size_t i = 0; i < images.size(); ++i) images.data()[i] = std::sin(0.7f * i);
+  Tensor features = loaded.backend->Run(images);
+  for (int64_t i = 0; i < 4; ++i) {
+    for (int64_t c = 0; c < 2; ++c) {
+      double mean = 0;
+      for (int k = 0; k < 9; ++k) mean += images.data()[(i * 2 + c) * 9 + k] / 9.0;
+      EXPECT_NEAR(features.row(i)[c], mean / (1 + std::exp(-mean)), 1e-6) << i << "," << c;
+    }
+  }
+}
+
+// PyTorch's x.view(x.size(0), -1) before opset 11 becomes Flatten: right at batch 4.
+TEST(OpenCvBackend, RunsABatchViewAtAnyBatchSize) {
+  GraphBuilder b(10);
+  b.Input("x", {-1, 3, 2, 2});
+  b.Node("Relu", {"x"}, "r");
+  b.Node("Shape", {"r"}, "shape");
+  b.Int64Initializer("zero", {}, {0});
+  b.Node("Gather", {"shape", "zero"}, "batch");
+  b.Node("Unsqueeze", {"batch"}, "batch_1d", {{"axes", std::vector<int64_t>{0}}});
+  b.Int64Initializer("minus_one", {1}, {-1});
+  b.Node("Concat", {"batch_1d", "minus_one"}, "view_shape", {{"axis", int64_t{0}}});
+  b.Node("Reshape", {"r", "view_shape"}, "features");
+  b.Output("features", {-1, 12});
+  LoadedModel loaded = LoadModel(OnnxModel::Parse(b.Serialize(), "view.onnx"), {});
+  EXPECT_EQ(loaded.rewrites,
+            (std::vector<std::string>{"batch-preserving Reshape chains turned into Flatten: 1",
+                                      "unused nodes removed: 4"}));
+  Tensor images({4, 3, 2, 2});
+  for (size_t i = 0; i < images.size(); ++i) images.data()[i] = std::cos(1.3f * i);
+  Tensor features = loaded.backend->Run(images);
+  ASSERT_EQ(features.shape(), (std::vector<int64_t>{4, 12}));
+  for (size_t i = 0; i < images.size(); ++i) {
+    EXPECT_EQ(features.data()[i], std::max(0.0f, images.data()[i])) << i;
+  }
+}
+
+TEST(OpenCvBackend, RefusesWhatItsImporterWouldGetWrong) {
+  GraphBuilder clip(13);
+  clip.Input("x", {-1, 3, 4, 4});
+  clip.Node("ReduceMax", {"x"}, "top", {{"keepdims", int64_t{0}}});
+  clip.Node("Clip", {"x", "", "top"}, "clipped");
+  clip.Node("GlobalAveragePool", {"clipped"}, "pooled");
+  clip.Node("Flatten", {"pooled"}, "features");
+  clip.Output("features", {-1, 3});
+  EXPECT_EQ(OpenCvBackend::Refusal(OnnxModel::Parse(clip.Serialize(), "clip.onnx")),
+            "Clip (node 'clipped') takes its input 'top' from the graph; OpenCV 4.6 needs a "
+            "constant there");
+
+  GraphBuilder spatial(13);
+  spatial.Input("x", {-1, 3, 4, 4});
+  spatial.Node("ReduceMean", {"x"}, "attention", {{"axes", std::vector<int64_t>{1}}});
+  spatial.Node("Mul", {"x", "attention"}, "weighted");
+  spatial.Node("GlobalAveragePool", {"weighted"}, "pooled");
+  spatial.Node("Flatten", {"pooled"}, "features");
+  spatial.Output("features", {-1, 3});
+  EXPECT_EQ(OpenCvBackend::Refusal(OnnxModel::Parse(spatial.Serialize(), "spatial.onnx")),
+            "Mul (node 'weighted') broadcasts [?, 3, 4, 4] against [?, 1, 4, 4]; OpenCV 4.6 "
+            "cannot broadcast two computed tensors");
 }
 
 }  // namespace
