@@ -14,9 +14,9 @@ packages=(
 # Tests, benchmarks and formatting.
 packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
 # Independent references the tests compare against, under /usr/bin/python3: torchvision for
-# model numerics.
+# model numerics, Pillow for decoding and resizing.
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy)
+  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -10,5 +10,6 @@ namespace fruits::cli {
 
 void AddInspectCommand(CLI::App& app);
 void AddModelCommand(CLI::App& app);
+void AddDatasetCommand(CLI::App& app);
 
 }  // namespace fruits::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   app.footer("Run 'fruits COMMAND --help' for a command's flags.");
   fruits::cli::AddInspectCommand(app);
   fruits::cli::AddModelCommand(app);
+  fruits::cli::AddDatasetCommand(app);
 
   try {
     app.parse(argc, argv);

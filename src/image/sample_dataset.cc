@@ -1,0 +1,1 @@
+#include "image/sample_dataset.h"

@@ -1,0 +1,2 @@
+// Placeholder: filled in with the image module.
+#include <gtest/gtest.h>
