@@ -14,9 +14,12 @@ LoadedModel LoadModel(OnnxModel model, const ModelOptions& options) {
   if (options.backend != OpenCvBackend::kName) {
     throw UsageError("unknown backend '" + options.backend + "': choose opencv");
   }
+  if (options.input_height > 0 && options.input_width > 0) {
+    model.SetInputSize(options.input_height, options.input_width);
+  }
   if (!model.input().HasFixedSize()) {
-    throw Error("model '" + model.source() + "' leaves its input size open (" +
-                model.input().ToString() + "): fruits needs a model with a fixed image size");
+    throw UsageError("model '" + model.source() + "' leaves its input size open (" +
+                     model.input().ToString() + "): give the image size with --input-size");
   }
   FeatureLayer layer = ChooseFeatureLayer(model, options.feature_layer);
   CutAtFeatureLayer(model, layer);

@@ -19,6 +19,9 @@ namespace fruits::model {
 struct ModelOptions {
   // The tensor whose values are the features; empty: the input of the final classifier.
   std::string feature_layer;
+  // The image size for a model whose input size is open (0: take the model's own).
+  int64_t input_height = 0;
+  int64_t input_width = 0;
   // Which engine runs the model: "opencv".
   std::string backend = "opencv";
   BackendOptions backend_options;

@@ -11,6 +11,7 @@
 #include "model/tensor.h"
 #include "storage/object_store.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace fruits::model {
 
@@ -72,7 +73,7 @@ OnnxModel OnnxModel::Parse(std::string_view bytes, std::string source) {
   } catch (const std::exception& e) {
     throw Error("model '" + source + "' fails the ONNX checker: " + e.what());
   }
-  return OnnxModel(std::move(proto), std::move(source));
+  return OnnxModel(std::move(proto), std::move(source), Sha256Hex(bytes));
 }
 
 OnnxModel OnnxModel::Read(storage::ObjectStore& store, const std::string& uri) {
@@ -87,8 +88,9 @@ OnnxModel OnnxModel::Read(storage::ObjectStore& store, const std::string& uri) {
   return Parse(bytes, uri);
 }
 
-OnnxModel::OnnxModel(std::unique_ptr<onnx::ModelProto> proto, std::string source)
-    : proto_(std::move(proto)), source_(std::move(source)) {
+OnnxModel::OnnxModel(std::unique_ptr<onnx::ModelProto> proto, std::string source,
+                     std::string sha256)
+    : proto_(std::move(proto)), source_(std::move(source)), sha256_(std::move(sha256)) {
   Refresh();
 }
 
@@ -106,6 +108,26 @@ void OnnxModel::Refresh() {
     // Shapes are a help, not a requirement: a backend finds the output size by running the model.
   }
   shapes_ = graph::KnownShapes(graph);
+}
+
+void OnnxModel::SetInputSize(int64_t height, int64_t width) {
+  const bool nhwc = input_.layout == Layout::kNhwc;
+  for (auto& input : *proto_->mutable_graph()->mutable_input()) {
+    if (input.name() != input_.name) continue;
+    auto& dims = *input.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim();
+    const int64_t wanted[2] = {height, width};
+    for (int i = 0; i < 2; ++i) {
+      auto& dim = dims[nhwc ? 1 + i : 2 + i];
+      if (dim.has_dim_value() && dim.dim_value() != wanted[i]) {
+        throw UsageError("model '" + source_ + "' takes " + std::to_string(input_.height) + "x" +
+                         std::to_string(input_.width) + " images; --input-size " +
+                         std::to_string(height) + "x" + std::to_string(width) +
+                         " only applies to models whose size is open");
+      }
+      dim.set_dim_value(wanted[i]);
+    }
+  }
+  Refresh();
 }
 
 int64_t OnnxModel::opset() const {

@@ -36,6 +36,8 @@ class OnnxModel {
   ~OnnxModel();
 
   const std::string& source() const { return source_; }
+  // SHA-256 of the bytes the model was parsed from (hex): names the model in run outputs.
+  const std::string& sha256() const { return sha256_; }
   const ImageInput& input() const { return input_; }
   // The default-domain opset the graph is written against.
   int64_t opset() const;
@@ -49,15 +51,19 @@ class OnnxModel {
 
   const onnx::ModelProto& proto() const { return *proto_; }
   onnx::ModelProto& mutable_proto() { return *proto_; }
+  // Fixes the height and width the input leaves open. Throws UsageError when the model fixes
+  // them to other values.
+  void SetInputSize(int64_t height, int64_t width);
   // Re-reads the input and shapes after the graph was edited.
   void Refresh();
   std::string Serialize() const;
 
  private:
-  OnnxModel(std::unique_ptr<onnx::ModelProto> proto, std::string source);
+  OnnxModel(std::unique_ptr<onnx::ModelProto> proto, std::string source, std::string sha256);
 
   std::unique_ptr<onnx::ModelProto> proto_;
   std::string source_;
+  std::string sha256_;
   ImageInput input_;
   std::map<std::string, std::vector<int64_t>> shapes_;
 };

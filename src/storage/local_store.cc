@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
+#include <utility>
 
 #include "util/error.h"
 
@@ -120,7 +123,61 @@ class LocalRandomAccessFile : public RandomAccessFile {
   uint64_t size_;
 };
 
+// Depth-first walk of a folder in name order; `visited` holds (device, inode) of folders seen, so
+// a folder reached twice (a symbolic link loop, or two links to one folder) is listed once, under
+// the first name in that order: the result does not depend on the file system's order.
+void ListFolder(const fs::path& folder, std::set<std::pair<dev_t, ino_t>>& visited,
+                std::vector<ObjectInfo>& out) {
+  std::vector<fs::path> entries;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->path().filename().string().starts_with(".")) entries.push_back(it->path());
+  }
+  std::sort(entries.begin(), entries.end());
+  for (const fs::path& path : entries) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;  // a dangling link
+    if (S_ISDIR(st.st_mode)) {
+      if (visited.insert({st.st_dev, st.st_ino}).second) ListFolder(path, visited, out);
+    } else if (S_ISREG(st.st_mode)) {
+      out.push_back({path.string(), static_cast<uint64_t>(st.st_size)});
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<ObjectInfo> LocalStore::List(const std::string& folder) {
+  struct stat st {};
+  if (::stat(folder.c_str(), &st) != 0) throw IoError("cannot list", folder, errno);
+  if (!S_ISDIR(st.st_mode)) throw Error("'" + folder + "' is not a folder");
+  std::set<std::pair<dev_t, ino_t>> visited{{st.st_dev, st.st_ino}};
+  std::vector<ObjectInfo> objects;
+  ListFolder(folder, visited, objects);
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectInfo& a, const ObjectInfo& b) { return a.uri < b.uri; });
+  return objects;
+}
+
+Result<std::string> LocalStore::Read(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Result<std::string>::Failure(std::strerror(errno));
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int error = errno;
+      ::close(fd);
+      return Result<std::string>::Failure(std::strerror(error));
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
+}
 
 std::unique_ptr<WritableFile> LocalStore::NewWritableFile(const std::string& path) {
   fs::path target(path);

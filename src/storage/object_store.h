@@ -2,21 +2,37 @@
 //
 // Implementations: LocalStore (a local file system) now; S3Store (s3://bucket/key) later. Methods
 // are safe to call from several threads; the files they return are not shared between threads.
-// Failures that end the command (permission denied, a missing input) throw fruits::Error with the
-// path and what to do.
+// Failures that end the command (permission denied on the output, a missing input folder) throw
+// fruits::Error with the path and what to do; Read() reports a failure to read one object as a
+// value, since one unreadable image must not stop a run.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "storage/random_access_file.h"
 #include "storage/writable_file.h"
+#include "util/result.h"
 
 namespace fruits::storage {
+
+struct ObjectInfo {
+  std::string uri;
+  uint64_t size = 0;
+};
 
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
+
+  // Every object under `prefix` (a folder, recursively), sorted by URI in byte order. Names that
+  // start with '.' (hidden files and folders, our own temporaries) are left out. Throws when the
+  // prefix cannot be listed at all.
+  virtual std::vector<ObjectInfo> List(const std::string& prefix) = 0;
+  // The whole object, or why it cannot be read.
+  virtual Result<std::string> Read(const std::string& uri) = 0;
 
   virtual std::unique_ptr<WritableFile> NewWritableFile(const std::string& uri) = 0;
   virtual std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& uri) = 0;

@@ -9,6 +9,7 @@
 #include "storage/local_store.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace fruits::model {
 namespace {
@@ -103,6 +104,18 @@ TEST(OnnxModel, SerializeRoundTrips) {
   OnnxModel again = OnnxModel::Parse(model.Serialize(), "again.onnx");
   EXPECT_EQ(again.OperatorTypes(), model.OperatorTypes());
   EXPECT_EQ(again.input().ToString(), model.input().ToString());
+}
+
+}  // namespace
+}  // namespace fruits::model
+
+namespace fruits::model {
+namespace {
+
+TEST(OnnxModel, Sha256NamesTheBytes) {
+  std::string bytes = TinyNet();
+  EXPECT_EQ(OnnxModel::Parse(bytes, "tiny.onnx").sha256(), Sha256Hex(bytes));
+  EXPECT_NE(OnnxModel::Parse(TinyNet({.nhwc = true}), "t").sha256(), Sha256Hex(bytes));
 }
 
 }  // namespace

@@ -128,10 +128,19 @@ TEST(ModelLoader, AnOpenInputSizeIsRefused) {
     LoadModel(OnnxModel::Parse(b.Serialize(), "open.onnx"), {});
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("leaves its input size open (NCHW [?, 3, ?, ?])"),
+    EXPECT_NE(std::string(e.what()).find("leaves its input size open (NCHW [?, 3, ?, ?]): give "
+                                         "the image size with --input-size"),
               std::string::npos)
         << e.what();
   }
+  LoadedModel sized = LoadModel(OnnxModel::Parse(b.Serialize(), "open.onnx"),
+                                {.input_height = 5, .input_width = 7});
+  EXPECT_EQ(sized.backend->input().ToString(), "NCHW [?, 3, 5, 7]");
+  EXPECT_EQ(sized.backend->feature_dim(), 3);
+}
+
+TEST(ModelLoader, AnInputSizeForAFixedSizeModelIsAUsageError) {
+  EXPECT_THROW(Load({}, {.input_height = 5, .input_width = 5}), UsageError);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -77,6 +78,63 @@ TEST(LocalStore, ErrorsNameThePath) {
   EXPECT_THROW(store.NewRandomAccessFile(dir.path().string()), Error);  // a folder
   EXPECT_THROW(store.NewWritableFile(dir.File("f") + "/"), UsageError);
   store.Remove(dir.File("never-existed"));  // not an error
+}
+
+void Touch(const std::filesystem::path& path, const std::string& bytes = "x") {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << bytes;
+}
+
+TEST(LocalStore, ListIsRecursiveSortedAndSkipsHiddenNames) {
+  TempDir dir;
+  const auto root = dir.path() / "in";
+  Touch(root / "b" / "2.jpg", "22");
+  Touch(root / "a b" / "é.jpg");
+  Touch(root / "a" / "1.jpg");
+  Touch(root / ".hidden" / "3.jpg");
+  Touch(root / "a" / ".4.jpg");
+  LocalStore store;
+  auto objects = store.List(root.string());
+  std::vector<std::string> names;
+  for (const auto& o : objects) names.push_back(o.uri.substr(root.string().size() + 1));
+  EXPECT_EQ(names, (std::vector<std::string>{"a b/é.jpg", "a/1.jpg", "b/2.jpg"}));
+  EXPECT_EQ(objects[2].size, 2u);
+}
+
+TEST(LocalStore, ListSurvivesSymbolicLinkLoops) {
+  TempDir dir;
+  const auto root = dir.path() / "in";
+  Touch(root / "a" / "1.jpg");
+  std::filesystem::create_directory_symlink(root, root / "a" / "loop");
+  std::filesystem::create_directory_symlink(root / "a", root / "again");
+  std::filesystem::create_symlink(root / "missing", root / "dangling.jpg");
+  LocalStore store;
+  auto objects = store.List(root.string());
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects[0].uri, (root / "a" / "1.jpg").string());
+}
+
+TEST(LocalStore, ListingWhatIsNotAFolderThrows) {
+  TempDir dir;
+  LocalStore store;
+  EXPECT_THROW(store.List(dir.File("missing")), Error);
+  Touch(dir.path() / "file");
+  EXPECT_THROW(store.List(dir.File("file")), Error);
+}
+
+TEST(LocalStore, ReadGivesTheBytesOrTheReason) {
+  TempDir dir;
+  Touch(dir.path() / "f", std::string("a\0b", 3));
+  LocalStore store;
+  auto bytes = store.Read(dir.File("f"));
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_EQ(bytes.value(), std::string("a\0b", 3));
+  auto missing = store.Read(dir.File("missing"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), "No such file or directory");
+  auto folder = store.Read(dir.path().string());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.error(), "Is a directory");
 }
 
 }  // namespace
