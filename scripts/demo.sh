@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is needed, builds, and runs the main job on a sample.
-# Until the extraction engine lands, the main job is a Parquet round trip (write a features
-# table like the one `fruits extract` will produce, inspect it with `fruits inspect`), then the
-# demo model: `fruits model init` writes it and `fruits model inspect` shows what fruits reads.
+# The README's first command: installs what is needed, builds, and runs the main job on a sample:
+# a synthetic Fruits-360-like set (fruits dataset sample) through the demo MobileNetV2 (fruits
+# model init: random weights, for demos only) into Parquet features (fruits extract).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release
+fruits=build/src/cli/fruits
 out=${FRUITS_DEMO_OUT:-out/demo}
+rm -rf "$out"
 mkdir -p "$out"
-build/src/cli/fruits --version
-build/examples/write_features "$out/features.parquet" 1000 1280
-build/src/cli/fruits inspect "$out/features.parquet" --rows 3
-build/src/cli/fruits model init --seed 0 -o "$out/demo.onnx"
-build/src/cli/fruits model inspect "$out/demo.onnx"
+$fruits --version
+$fruits dataset sample -o "$out/fruits-sample" --classes 10 --per-class 30 --seed 0
+$fruits model init --seed 0 -o "$out/demo.onnx"
+$fruits extract --input "$out/fruits-sample/Training" --model "$out/demo.onnx" -o "$out/run"
+$fruits inspect "$out/run/features/part-00000.parquet" --rows 2
+cat <<TEXT
+
+Results: $out/run/features/*.parquet (path, label, features: 1280 floats per image),
+         $out/run/errors/*.parquet (inputs that failed), $out/run/manifest.json.
+Read them with DuckDB:  SELECT label, count(*) FROM '$out/run/features/*.parquet' GROUP BY label
+       or pandas:       pandas.read_parquet('$out/run/features')
+TEXT

@@ -5,11 +5,24 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace fruits::cli {
+
+// Exit status of a run that was stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report).
+constexpr int kExitInterrupted = 130;
+
+// Thrown by a command that finished its work but must end with a non-zero status; main() prints
+// the message and exits with the code.
+struct ExitRequest {
+  int code;
+  std::string message;
+};
 
 void AddInspectCommand(CLI::App& app);
 void AddModelCommand(CLI::App& app);
 void AddDatasetCommand(CLI::App& app);
+// `command_line` is recorded in the run's manifest.
+void AddExtractCommand(CLI::App& app, const std::string& command_line);
 
 }  // namespace fruits::cli

@@ -1,9 +1,73 @@
-// `fruits dataset sample`: placeholder until the sample generator lands.
+// `fruits dataset sample`: a synthetic Fruits-360-like image set for tests and demos.
+
+#include <fmt/core.h>
+
+#include <memory>
+#include <string>
 
 #include "cli/commands.h"
+#include "image/sample_dataset.h"
+#include "storage/local_store.h"
 
 namespace fruits::cli {
 
-void AddDatasetCommand(CLI::App& app) { app.add_subcommand("dataset", "Synthetic datasets"); }
+namespace {
+
+struct SampleOptions {
+  std::string output;
+  image::SampleDatasetOptions dataset;
+};
+
+std::string LabelList() {
+  std::string text;
+  for (const auto& label : image::SampleFruitLabels()) text += (text.empty() ? "" : ", ") + label;
+  return text;
+}
+
+void Sample(const SampleOptions& options) {
+  storage::LocalStore store;
+  image::SampleDatasetSummary summary =
+      image::WriteSampleDataset(store, options.output, options.dataset);
+  const image::SampleDatasetOptions& d = options.dataset;
+  fmt::print(
+      "wrote {} images of {} labels to {}: Training/ {} and Test/ {} per label, "
+      "test-multiple-fruits/ {} (seed {})\n",
+      summary.images, summary.labels.size(), options.output, d.per_class, d.test_per_class,
+      d.multi_fruit, d.seed);
+}
+
+}  // namespace
+
+void AddDatasetCommand(CLI::App& app) {
+  CLI::App* dataset = app.add_subcommand("dataset", "Make a synthetic image set");
+  dataset->require_subcommand(1);
+
+  auto options = std::make_shared<SampleOptions>();
+  CLI::App* sample = dataset->add_subcommand(
+      "sample",
+      "Write a synthetic image set laid out like Fruits-360: DIR/Training/<Label>/<i>_100.jpg and "
+      "DIR/Test/<Label>/<i>_100.jpg (100x100 JPEG, one drawn fruit on white, varied in pose, size "
+      "and light), and DIR/test-multiple-fruits/ (640x480, several fruits). The same flags give "
+      "the same bytes. FOR TESTS AND DEMOS: the fruits are drawn, not photographed");
+  sample->add_option("-o,--output", options->output, "Folder to write (created if missing)")
+      ->required();
+  sample
+      ->add_option("--classes", options->dataset.classes,
+                   "Number of labels, taken in this order: " + LabelList())
+      ->capture_default_str();
+  sample->add_option("--per-class", options->dataset.per_class, "Training images per label")
+      ->capture_default_str();
+  sample->add_option("--test-per-class", options->dataset.test_per_class, "Test images per label")
+      ->capture_default_str();
+  sample
+      ->add_option("--multi-fruit", options->dataset.multi_fruit,
+                   "Images with several fruits, in test-multiple-fruits/")
+      ->capture_default_str();
+  sample
+      ->add_option("--seed", options->dataset.seed,
+                   "Random seed: the same seed and counts give the same files")
+      ->capture_default_str();
+  sample->callback([options] { Sample(*options); });
+}
 
 }  // namespace fruits::cli

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "cli/commands.h"
 #include "util/error.h"
@@ -31,9 +32,15 @@ int main(int argc, char** argv) {
   fruits::cli::AddInspectCommand(app);
   fruits::cli::AddModelCommand(app);
   fruits::cli::AddDatasetCommand(app);
+  std::string command_line = "fruits";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  fruits::cli::AddExtractCommand(app, command_line);
 
   try {
     app.parse(argc, argv);
+  } catch (const fruits::cli::ExitRequest& request) {
+    std::fprintf(stderr, "fruits: %s\n", request.message.c_str());
+    return request.code;
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   } catch (const fruits::UsageError& e) {

@@ -3,8 +3,9 @@
 // Bad input is a value, never an exception or a crash: an empty, truncated or non-image file, or
 // one above the pixel limit (checked from the header before decoding: decompression bombs),
 // gives a Failure whose reason a person can act on. Grey, palette, 16-bit and alpha images are
-// converted to 8-bit RGB (alpha dropped, as Pillow's convert("RGB") does); the EXIF orientation
-// of JPEG files is applied. Thread-safe.
+// converted to 8-bit RGB (alpha dropped, as Pillow's convert("RGB") does; 16-bit keeps the high
+// byte); the EXIF orientation of JPEG and PNG files is applied. Damaged data that only the
+// decoder detects may make libjpeg or libpng print a warning on stderr. Thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -19,8 +19,9 @@ struct ImageHeader {
   int64_t height = 0;
 };
 
-// Failure reasons say what was found: "empty file", "not an image (starts with ...)",
-// "truncated jpeg header", ...
+// Failure reasons say what was found: "empty file", "not an image: unrecognised format (starts
+// with 68 65 6c 6c ...)", "unsupported image format gif ...", "truncated jpeg header", "corrupt
+// png header: ...", "png header gives an empty image (0x16)". Never reads past `bytes`.
 Result<ImageHeader> ReadImageHeader(std::string_view bytes);
 
 }  // namespace fruits::image

@@ -4,6 +4,7 @@
 // normalisation) and then used by every decode worker: Run() is const and thread-safe.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,9 +13,15 @@
 
 namespace fruits::image {
 
-// How pixels are interpolated when resizing (see docs/images.md for which matches Keras and
-// Pillow).
-enum class ResizeFilter { kBilinear, kBicubic, kArea, kNearest };
+// How pixels are interpolated when resizing: each reproduces Pillow's Image.resize filter of the
+// same name exactly, antialiasing when downscaling (docs/images.md compares them with Keras and
+// OpenCV).
+enum class ResizeFilter {
+  kBilinear,  // Pillow BILINEAR
+  kBicubic,   // Pillow BICUBIC (a = -0.5): Pillow's default for Image.resize
+  kArea,      // Pillow BOX: the average of the input pixels each output pixel covers
+  kNearest,   // Pillow NEAREST: Keras' load_img default
+};
 
 // What is done to 8-bit values x before the model sees them.
 enum class Normalization {
@@ -27,7 +34,7 @@ enum class Normalization {
 struct PreprocessOptions {
   int64_t width = 224;
   int64_t height = 224;
-  ResizeFilter filter = ResizeFilter::kBilinear;
+  ResizeFilter filter = ResizeFilter::kBicubic;
   Normalization normalization = Normalization::kMobileNet;
   // NHWC (channels last) when true; NCHW otherwise.
   bool channels_last = false;
@@ -44,6 +51,7 @@ std::string ToString(Normalization normalization);
 
 class Preprocessor {
  public:
+  // Throws fruits::UsageError when the size is not 1 to 65535 pixels a side.
   explicit Preprocessor(const PreprocessOptions& options);
 
   const PreprocessOptions& options() const { return options_; }
@@ -54,7 +62,14 @@ class Preprocessor {
   void Run(const RgbImage& image, float* out) const;
 
  private:
+  // Writes output row y from `row` (options_.width packed RGB pixels): normalised, laid out.
+  void Emit(const uint8_t* row, int y, float* out) const;
+
   PreprocessOptions options_;
+  // Output channel c takes input channel source_channel_[c] (Caffe reverses them) and maps its
+  // value v to table_[c][v].
+  std::array<int, 3> source_channel_;
+  std::array<std::array<float, 256>, 3> table_;
 };
 
 }  // namespace fruits::image

@@ -153,8 +153,11 @@ def cmd_fixtures(args):
         json.dump(manifest, f, indent=1)
 
 
-def cmd_features_from_onnx(args):
-    graph = onnx.load(args.model).graph
+def load_fruits_mobilenet_v2(path):
+    """torchvision's MobileNetV2 with the weights of a `fruits model init` ONNX file, in eval mode.
+
+    Exits naming the initializers that do not match torchvision's parameters."""
+    graph = onnx.load(path).graph
     inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     model = torchvision.models.mobilenet_v2(weights=None)
     state = {k: v for k, v in model.state_dict().items() if not k.endswith("num_batches_tracked")}
@@ -164,14 +167,17 @@ def cmd_features_from_onnx(args):
     bad_shape = sorted(f"{k}: onnx {list(inits[k].shape)} vs torch {list(v.shape)}"
                        for k, v in state.items() if k in inits and inits[k].shape != tuple(v.shape))
     if missing or extra or bad_shape:
-        sys.exit(f"{args.model}: initializers do not match torchvision mobilenet_v2:\n"
+        sys.exit(f"{path}: initializers do not match torchvision mobilenet_v2:\n"
                  f"  missing: {missing}\n  extra: {extra}\n  wrong shape: {bad_shape}")
     loaded = {k: torch.from_numpy(np.asarray(inits[k], dtype=np.float32).copy()) for k in state}
     result = model.load_state_dict(loaded, strict=False)
     assert not result.unexpected_keys and all(
         k.endswith("num_batches_tracked") for k in result.missing_keys), result
-    model.eval()
+    return model.eval()
 
+
+def cmd_features_from_onnx(args):
+    model = load_fruits_mobilenet_v2(args.model)
     x = np.fromfile(args.input, dtype="<f4")
     expected = args.batch * 3 * SIZE * SIZE
     if x.size != expected:

@@ -1,0 +1,318 @@
+#include "pipeline/extractor.h"
+
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "pipeline/manifest.h"
+#include "pipeline/output_layout.h"
+#include "pipeline/shard_writer.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/progress.h"
+#include "util/stop_signal.h"
+#include "util/version.h"
+
+namespace fruits::pipeline {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A file this large is not a photograph: refused before reading it whole into memory.
+constexpr uint64_t kMaxImageBytes = 256ull << 20;
+// Error records printed as warnings; the rest are only in the errors parts.
+constexpr int64_t kErrorsLogged = 10;
+
+// Adds the time from construction to destruction to a stage's total, in nanoseconds.
+class StageTimer {
+ public:
+  explicit StageTimer(std::atomic<int64_t>& total) : total_(total), start_(Clock::now()) {}
+  ~StageTimer() {
+    total_ += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count();
+  }
+
+ private:
+  std::atomic<int64_t>& total_;
+  Clock::time_point start_;
+};
+
+struct StageNanoseconds {
+  std::atomic<int64_t> read{0};
+  std::atomic<int64_t> decode{0};
+  std::atomic<int64_t> infer{0};
+  std::atomic<int64_t> write{0};
+};
+
+// One batch on its way through the stages: images [begin, end) of one shard.
+struct Batch {
+  const Shard* shard = nullptr;
+  size_t begin = 0;
+  size_t end = 0;
+  std::vector<size_t> decoded;  // catalog indices of the images in `input`, in order
+  std::vector<ErrorRecord> errors;
+  model::Tensor input;
+  model::Tensor features;
+};
+using BatchPtr = std::shared_ptr<Batch>;
+
+void CheckOptions(const ExtractOptions& options) {
+  if (options.input.empty() == options.input_list.empty()) {
+    throw UsageError("give the images with either --input FOLDER or --input-list FILE");
+  }
+  if (options.batch_size < 1 || options.batch_size > model::Backend::kMaxBatch) {
+    throw UsageError("--batch-size must be between 1 and " +
+                     std::to_string(model::Backend::kMaxBatch));
+  }
+  if (options.shard_size < 1) throw UsageError("--shard-size must be at least 1");
+  if (options.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
+}
+
+void CheckOutputFree(storage::ObjectStore& store, const OutputLayout& layout, bool resume) {
+  if (resume || !store.Exists(layout.FeaturesFolder())) return;
+  if (!store.List(layout.FeaturesFolder()).empty()) {
+    throw UsageError("'" + layout.root() +
+                     "' already holds features from a run: add --resume to continue it, or "
+                     "choose an empty --output");
+  }
+}
+
+std::string Preprocessing(const image::Preprocessor& preprocessor, model::Layout layout) {
+  const image::PreprocessOptions& o = preprocessor.options();
+  return image::ToString(o.normalization) + ", " + image::ToString(o.filter) + " resize to " +
+         std::to_string(o.width) + "x" + std::to_string(o.height) + ", " +
+         model::LayoutName(layout);
+}
+
+class ExtractRun {
+ public:
+  ExtractRun(storage::ObjectStore& store, const ExtractOptions& options)
+      : store_(store), options_(options), layout_(options.output) {}
+
+  ExtractSummary Run() {
+    const auto start = Clock::now();
+    CheckOptions(options_);
+    const int threads = options_.threads > 0
+                            ? options_.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    CheckOutputFree(store_, layout_, options_.resume);
+    ListInputs();
+    LoadModel(threads);
+    FindCompletedShards();
+
+    Progress progress("extract", static_cast<int64_t>(catalog_.size()), options_.quiet);
+    progress_ = &progress;
+    progress.Update(handled_, summary_.failed);
+    tbb::task_arena arena(threads);
+    arena.execute([&] { RunStages(threads); });
+    writer_.reset();  // a shard cut short by a stop request is discarded
+    progress.Finish();
+
+    summary_.interrupted = summary_.shards_written + summary_.shards_resumed < summary_.shards;
+    summary_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    summary_.images_per_second = static_cast<double>(processed_) / summary_.seconds;
+    summary_.stages = {stage_ns_.read * 1e-9, stage_ns_.decode * 1e-9, stage_ns_.infer * 1e-9,
+                       stage_ns_.write * 1e-9};
+    WriteManifest(store_, layout_, options_, summary_, threads);
+    return summary_;
+  }
+
+ private:
+  void ListInputs() {
+    const std::string& source = options_.input.empty() ? options_.input_list : options_.input;
+    catalog_ = options_.input.empty()
+                   ? Catalog::FromListFile(store_, options_.input_list, options_.catalog)
+                   : Catalog::FromFolder(store_, options_.input, options_.catalog);
+    shards_ = catalog_.Shards(options_.shard_size);
+    summary_.inputs = static_cast<int64_t>(catalog_.size());
+    summary_.skipped_files = catalog_.skipped();
+    summary_.shards = static_cast<int64_t>(shards_.size());
+    LogInfo(std::to_string(catalog_.size()) + " images in " + std::to_string(shards_.size()) +
+            " shard" + (shards_.size() == 1 ? "" : "s") + " from '" + source + "'" +
+            (catalog_.skipped() > 0
+                 ? " (" + std::to_string(catalog_.skipped()) + " files that are not images skipped)"
+                 : ""));
+  }
+
+  void LoadModel(int threads) {
+    const auto start = Clock::now();
+    model::ModelOptions model_options = options_.model_options;
+    // One network per worker, one thread each: faster than one shared network (docs/models.md).
+    model_options.backend_options = {.threads = 1, .concurrent_runs = threads};
+    loaded_ = std::make_unique<model::LoadedModel>(
+        model::LoadModel(model::OnnxModel::Read(store_, options_.model), model_options));
+    const model::ImageInput& input = loaded_->backend->input();
+    preprocessor_ = std::make_unique<image::Preprocessor>(
+        image::PreprocessOptions{.width = input.width,
+                                 .height = input.height,
+                                 .filter = options_.resize,
+                                 .normalization = options_.normalization,
+                                 .channels_last = input.layout == model::Layout::kNhwc});
+    summary_.feature_layer = loaded_->feature_layer;
+    summary_.model_sha256 = loaded_->graph.sha256();
+    summary_.backend = std::string(loaded_->backend->name());
+    summary_.model_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    LogInfo("model '" + options_.model + "': feature layer '" + loaded_->feature_layer.tensor +
+            "' (" + std::to_string(loaded_->feature_layer.dimension) + " floats per image), " +
+            loaded_->feature_layer.reason + "; " + summary_.backend + " backend, " +
+            std::to_string(threads) + " worker" + (threads == 1 ? "" : "s"));
+    metadata_ = {{"fruits.version", kVersion},
+                 {"fruits.model", options_.model},
+                 {"fruits.model.sha256", summary_.model_sha256},
+                 {"fruits.feature_layer", loaded_->feature_layer.tensor},
+                 {"fruits.preprocessing", Preprocessing(*preprocessor_, input.layout)}};
+  }
+
+  void FindCompletedShards() {
+    complete_.assign(shards_.size(), false);
+    for (const Shard& shard : shards_) digests_.push_back(catalog_.ShardDigest(shard));
+    if (!options_.resume) return;
+    for (const Shard& shard : shards_) {
+      if (auto counts = FindCompletedShard(store_, layout_, shard, digests_[shard.id])) {
+        complete_[shard.id] = true;
+        ++summary_.shards_resumed;
+        summary_.ok += counts->ok;
+        summary_.failed += counts->failed;
+        handled_ += static_cast<int64_t>(shard.size());
+      }
+    }
+    if (summary_.shards_resumed > 0) {
+      LogInfo("resuming: " + std::to_string(summary_.shards_resumed) + " of " +
+              std::to_string(shards_.size()) + " shards already complete");
+    }
+  }
+
+  void RunStages(int threads) {
+    size_t shard = 0, next = 0;
+    auto list = [&](tbb::flow_control& control) -> BatchPtr {
+      while (shard < shards_.size() && (complete_[shard] || next == shards_[shard].end)) {
+        ++shard;
+        if (shard < shards_.size()) next = shards_[shard].begin;
+      }
+      if (shard == shards_.size() || StopSignal::Requested()) {
+        control.stop();
+        return nullptr;
+      }
+      auto batch = std::make_shared<Batch>();
+      batch->shard = &shards_[shard];
+      batch->begin = std::max(next, shards_[shard].begin);
+      batch->end = std::min(batch->begin + options_.batch_size, shards_[shard].end);
+      next = batch->end;
+      return batch;
+    };
+    auto decode = [&](BatchPtr batch) { return Decode(std::move(batch)); };
+    auto infer = [&](BatchPtr batch) {
+      if (!batch->decoded.empty()) {
+        StageTimer timer(stage_ns_.infer);
+        batch->features = loaded_->backend->Run(batch->input);
+        batch->input = model::Tensor();
+      }
+      return batch;
+    };
+    auto write = [&](BatchPtr batch) { Write(*batch); };
+    // A few batches per worker in flight: enough to keep every stage busy, bounded memory.
+    tbb::parallel_pipeline(
+        static_cast<size_t>(2 * threads + 2),
+        tbb::make_filter<void, BatchPtr>(tbb::filter_mode::serial_in_order, list) &
+            tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::parallel, decode) &
+            tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::parallel, infer) &
+            tbb::make_filter<BatchPtr, void>(tbb::filter_mode::serial_in_order, write));
+  }
+
+  BatchPtr Decode(BatchPtr batch) {
+    std::vector<image::RgbImage> images;
+    for (size_t i = batch->begin; i < batch->end; ++i) {
+      const CatalogEntry& entry = catalog_.entries()[i];
+      Result<std::string> bytes = ReadImage(entry);
+      if (!bytes.ok()) {
+        batch->errors.push_back({entry.uri, "read", bytes.error()});
+        continue;
+      }
+      StageTimer timer(stage_ns_.decode);
+      Result<image::RgbImage> decoded = image::DecodeImage(bytes.value(), options_.decode);
+      if (!decoded.ok()) {
+        batch->errors.push_back({entry.uri, "decode", decoded.error()});
+        continue;
+      }
+      images.push_back(std::move(decoded).value());
+      batch->decoded.push_back(i);
+    }
+    StageTimer timer(stage_ns_.decode);
+    const model::ImageInput& input = loaded_->backend->input();
+    batch->input = model::Tensor(input.BatchShape(static_cast<int64_t>(images.size())));
+    for (size_t k = 0; k < images.size(); ++k) {
+      preprocessor_->Run(images[k], batch->input.row(static_cast<int64_t>(k)));
+    }
+    return batch;
+  }
+
+  Result<std::string> ReadImage(const CatalogEntry& entry) {
+    StageTimer timer(stage_ns_.read);
+    if (entry.size > kMaxImageBytes) {
+      return Result<std::string>::Failure("file is " + std::to_string(entry.size >> 20) +
+                                          " MiB, too large for an image");
+    }
+    return store_.Read(entry.uri);
+  }
+
+  void Write(Batch& batch) {
+    StageTimer timer(stage_ns_.write);
+    const Shard& shard = *batch.shard;
+    if (!writer_) {
+      writer_ = std::make_unique<ShardWriter>(store_, layout_, shard, digests_[shard.id],
+                                              loaded_->backend->feature_dim(), metadata_);
+    }
+    std::vector<std::string> paths, labels;
+    for (size_t i : batch.decoded) {
+      paths.push_back(catalog_.entries()[i].uri);
+      labels.push_back(catalog_.entries()[i].label);
+    }
+    writer_->AddRows(paths, labels, {batch.features.data(), batch.features.size()});
+    for (ErrorRecord& error : batch.errors) {
+      if (summary_.failed++ < kErrorsLogged) {
+        LogWarning(error.path + ": " + error.stage + " failed: " + error.reason);
+      } else if (summary_.failed == kErrorsLogged + 1) {
+        LogWarning("more errors: see " + layout_.ErrorsFolder());
+      }
+      writer_->AddError(std::move(error));
+    }
+    summary_.ok += static_cast<int64_t>(batch.decoded.size());
+    processed_ += static_cast<int64_t>(batch.end - batch.begin);
+    handled_ += static_cast<int64_t>(batch.end - batch.begin);
+    if (batch.end == shard.end) {
+      writer_->Commit();
+      writer_.reset();
+      ++summary_.shards_written;
+    }
+    progress_->Update(handled_, summary_.failed);
+  }
+
+  storage::ObjectStore& store_;
+  const ExtractOptions& options_;
+  OutputLayout layout_;
+  Catalog catalog_;
+  std::vector<Shard> shards_;
+  std::vector<std::string> digests_;
+  std::vector<bool> complete_;
+  std::unique_ptr<model::LoadedModel> loaded_;
+  std::unique_ptr<image::Preprocessor> preprocessor_;
+  std::vector<parquet::KeyValue> metadata_;
+  std::unique_ptr<ShardWriter> writer_;
+  Progress* progress_ = nullptr;
+  StageNanoseconds stage_ns_;
+  ExtractSummary summary_;
+  int64_t processed_ = 0;  // inputs this run handled
+  int64_t handled_ = 0;    // inputs handled, resumed shards included
+};
+
+}  // namespace
+
+ExtractSummary Extract(storage::ObjectStore& store, const ExtractOptions& options) {
+  return ExtractRun(store, options).Run();
+}
+
+}  // namespace fruits::pipeline

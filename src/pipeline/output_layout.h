@@ -1,0 +1,30 @@
+// Where a run's outputs go under its output folder (the contract users code against, DESIGN.md).
+//
+//   OUT/features/part-NNNNN.parquet   path, label, features: list<float>     one per shard
+//   OUT/errors/part-NNNNN.parquet     path, stage, reason                     one per shard
+//   OUT/manifest.json                 what ran, on what, with what result
+// Parts are named by shard id, never by worker or process, so the same input gives the same
+// files however the work was spread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace fruits::pipeline {
+
+class OutputLayout {
+ public:
+  explicit OutputLayout(std::string root);
+
+  const std::string& root() const { return root_; }
+  std::string FeaturesFolder() const { return root_ + "/features"; }
+  std::string ErrorsFolder() const { return root_ + "/errors"; }
+  std::string FeaturesPart(int64_t shard) const;
+  std::string ErrorsPart(int64_t shard) const;
+  std::string Manifest() const { return root_ + "/manifest.json"; }
+
+ private:
+  std::string root_;
+};
+
+}  // namespace fruits::pipeline

@@ -1,0 +1,295 @@
+// `fruits extract` end to end: a synthetic Fruits-360-like set through the built-in model into
+// Parquet that DuckDB reads back; bad images; resume after kill -9; Ctrl-C; refusals.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/background_process.h"
+#include "support/reference_readers.h"
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace fruits {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+using testing::ShellQuote;
+using testing::TempDir;
+
+testing::CommandResult Fruits(const std::string& args) {
+  return RunCommand(ShellQuote(FRUITS_BINARY) + " " + args);
+}
+
+void ExpectContains(const std::string& text, const std::string& expected) {
+  EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n" << text;
+}
+
+nlohmann::json ReadJson(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+std::vector<std::string> Parts(const std::string& folder) {
+  std::vector<std::string> parts;
+  if (!fs::exists(folder)) return parts;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    if (entry.path().extension() == ".parquet") parts.push_back(entry.path().string());
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+// Every row of every part, as DuckDB reads them: path -> (label, features).
+struct Row {
+  std::string label;
+  std::vector<float> features;
+};
+std::map<std::string, Row> ReadFeatures(const std::string& out) {
+  std::map<std::string, Row> rows;
+  for (const auto& part : Parts(out + "/features")) {
+    nlohmann::json table = testing::DuckDbRead(part);
+    for (const auto& row : table["rows"]) {
+      Row& r = rows[row[0].get<std::string>()];
+      EXPECT_TRUE(r.features.empty()) << "duplicate row " << row[0];
+      r.label = row[1].get<std::string>();
+      r.features = row[2].get<std::vector<float>>();
+    }
+  }
+  return rows;
+}
+
+std::map<std::string, std::string> ReadErrors(const std::string& out) {
+  std::map<std::string, std::string> errors;
+  for (const auto& part : Parts(out + "/errors")) {
+    const nlohmann::json table = testing::DuckDbRead(part);
+    for (const auto& row : table["rows"]) {
+      errors[row[0].get<std::string>()] =
+          row[1].get<std::string>() + ": " + row[2].get<std::string>();
+    }
+  }
+  return errors;
+}
+
+class Extract : public ::testing::Test {
+ protected:
+  // A small set (3 labels x 12 images) and the built-in model at 64x64, which runs fast.
+  static void SetUpTestSuite() {
+    dir_ = new TempDir;
+    auto sample = Fruits("dataset sample -o " + ShellQuote(Data()) +
+                         " --classes 3 --per-class 12 --test-per-class 0 --multi-fruit 0 --seed 5");
+    ASSERT_EQ(sample.exit_code, 0) << sample.err;
+    auto init = Fruits("model init --seed 2 --image-size 64 -o " + ShellQuote(Model()));
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string Data() { return dir_->File("data"); }
+  static std::string Training() { return dir_->File("data") + "/Training"; }
+  static std::string Model() { return dir_->File("model.onnx"); }
+  static std::string Run(const std::string& input, const std::string& out,
+                         const std::string& flags = "") {
+    return "extract --input " + ShellQuote(input) + " --model " + ShellQuote(Model()) +
+           " --output " + ShellQuote(out) + " " + flags;
+  }
+  static TempDir* dir_;
+};
+TempDir* Extract::dir_ = nullptr;
+
+TEST_F(Extract, WritesFeaturesDuckDbReadsWithPathsLabelsAndAManifest) {
+  TempDir out;
+  auto r = Fruits(Run(Training(), out.File("out"), "--shard-size 10 --batch-size 4"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectContains(r.out, "extracted 36 of 36 images (0 failed)");
+  ExpectContains(r.err, "36 images in 4 shards");
+  ExpectContains(r.err, "feature layer 'features' (1280 floats per image)");
+  EXPECT_EQ(Parts(out.File("out/features")).size(), 4u);
+  EXPECT_EQ(Parts(out.File("out/errors")).size(), 4u);
+
+  auto rows = ReadFeatures(out.File("out"));
+  ASSERT_EQ(rows.size(), 36u);
+  std::map<std::string, int> per_label;
+  for (const auto& [path, row] : rows) {
+    EXPECT_EQ(fs::path(path).parent_path().filename().string(), row.label) << path;
+    EXPECT_EQ(path.rfind(Training(), 0), 0u) << path;
+    ASSERT_EQ(row.features.size(), 1280u);
+    ++per_label[row.label];
+  }
+  EXPECT_EQ(per_label.size(), 3u);
+  for (const auto& [label, count] : per_label) EXPECT_EQ(count, 12) << label;
+
+  nlohmann::json manifest = ReadJson(out.File("out/manifest.json"));
+  EXPECT_EQ(manifest["status"], "complete");
+  EXPECT_EQ(manifest["input"]["images"], 36);
+  EXPECT_EQ(manifest["results"]["ok"], 36);
+  EXPECT_EQ(manifest["results"]["failed"], 0);
+  EXPECT_EQ(manifest["model"]["feature_dim"], 1280);
+  EXPECT_EQ(manifest["model"]["sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(manifest["preprocessing"]["normalization"], "mobilenet");
+  ExpectContains(manifest["command_line"].get<std::string>(), "--shard-size 10");
+  nlohmann::json part = testing::DuckDbRead(Parts(out.File("out/features"))[0]);
+  EXPECT_EQ(part["key_value_metadata"]["fruits.model.sha256"], manifest["model"]["sha256"]);
+  EXPECT_EQ(part["columns"][2]["type"], "FLOAT[]");
+}
+
+TEST_F(Extract, BatchSizeAndThreadsDoNotChangeAnyRow) {
+  TempDir out;
+  ASSERT_EQ(Fruits(Run(Training(), out.File("a"), "--batch-size 1 --threads 1 -q")).exit_code, 0);
+  ASSERT_EQ(Fruits(Run(Training(), out.File("b"), "--batch-size 7 --threads 2 -q")).exit_code, 0);
+  auto a = ReadFeatures(out.File("a"));
+  auto b = ReadFeatures(out.File("b"));
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [path, row] : a) {
+    ASSERT_TRUE(b.count(path)) << path;
+    ASSERT_EQ(row.features.size(), b[path].features.size());
+    for (size_t i = 0; i < row.features.size(); ++i) {
+      ASSERT_NEAR(row.features[i], b[path].features[i], 1e-5f) << path << " feature " << i;
+    }
+  }
+}
+
+TEST_F(Extract, BadImagesBecomeErrorRecordsAndTheRunGoesOn) {
+  TempDir in;
+  const std::string root = in.File("in");
+  fs::create_directories(root + "/Bad");
+  fs::copy(Training(), root, fs::copy_options::recursive);
+  std::ofstream(root + "/Bad/empty.jpg");
+  std::ofstream(root + "/Bad/text.jpg") << "this is not an image";
+  std::ifstream jpeg(fs::directory_iterator(fs::directory_iterator(Training())->path())->path(),
+                     std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(jpeg)), std::istreambuf_iterator<char>());
+  std::ofstream(root + "/Bad/truncated.jpg", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  // A PNG header claiming 100000 x 100000 pixels: refused before decoding.
+  std::string bomb("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\x01\x86\xa0\0\x01\x86\xa0\x08\x02\0\0\0", 33);
+  std::ofstream(root + "/Bad/bomb.png", std::ios::binary) << bomb;
+  fs::create_directories(root + "/Bad/folder.jpg");
+
+  TempDir out;
+  auto r = Fruits(Run(root, out.File("out"), "--shard-size 16"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectContains(r.out, "extracted 36 of 40 images (4 failed");
+  auto errors = ReadErrors(out.File("out"));
+  ASSERT_EQ(errors.size(), 4u);
+  ExpectContains(errors[root + "/Bad/empty.jpg"], "decode: ");
+  ExpectContains(errors[root + "/Bad/text.jpg"], "decode: ");
+  ExpectContains(errors[root + "/Bad/truncated.jpg"], "decode: ");
+  ExpectContains(errors[root + "/Bad/bomb.png"], "megapixel");
+  EXPECT_EQ(ReadFeatures(out.File("out")).size(), 36u);
+  EXPECT_EQ(ReadJson(out.File("out/manifest.json"))["results"]["failed"], 4);
+  ExpectContains(r.err, "warning: " + root + "/Bad/bomb.png: decode failed");
+
+  auto strict = Fruits(Run(root, out.File("strict"), "--fail-on-error -q"));
+  EXPECT_EQ(strict.exit_code, 1);
+  ExpectContains(strict.err, "4 images failed (--fail-on-error)");
+}
+
+TEST_F(Extract, InputListAndNoLabels) {
+  TempDir in;
+  auto first = fs::directory_iterator(fs::directory_iterator(Training())->path())->path();
+  std::ofstream(in.File("list.txt")) << "# one image\n" << first.string() << "\n";
+  TempDir out;
+  auto r =
+      Fruits("extract --input-list " + ShellQuote(in.File("list.txt")) + " --model " +
+             ShellQuote(Model()) + " -o " + ShellQuote(out.File("out")) + " --label-from none -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto rows = ReadFeatures(out.File("out"));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows.begin()->first, first.string());
+  EXPECT_EQ(rows.begin()->second.label, "");
+}
+
+// kill -9 at some point of a run, then --resume: exactly the rows of an uninterrupted run.
+TEST_F(Extract, ResumeAfterKillGivesExactlyTheRowsOfAnUninterruptedRun) {
+  TempDir out;
+  const std::string flags = "--shard-size 4 --batch-size 2 --threads 1 -q";
+  ASSERT_EQ(Fruits(Run(Training(), out.File("whole"), flags)).exit_code, 0);
+  const auto whole = ReadFeatures(out.File("whole"));
+
+  for (int kill_after_parts : {1, 4}) {
+    const std::string target = out.File("killed" + std::to_string(kill_after_parts));
+    {
+      testing::BackgroundProcess run(
+          ShellQuote(FRUITS_BINARY) + " " + Run(Training(), target, flags), out.File("log"));
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (Parts(target + "/features").size() < static_cast<size_t>(kill_after_parts) &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      run.Signal(SIGKILL);
+      EXPECT_EQ(run.Wait(), 128 + SIGKILL);
+    }
+    EXPECT_LT(Parts(target + "/features").size(), 9u) << "the run ended before the kill";
+    auto again = Fruits(Run(Training(), target, flags));
+    ASSERT_EQ(again.exit_code, 2) << "a second run without --resume must refuse";
+    ExpectContains(again.err, "add --resume");
+    auto resumed = Fruits(Run(Training(), target, flags + " --resume"));
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    const auto rows = ReadFeatures(target);
+    ASSERT_EQ(rows.size(), whole.size());
+    for (const auto& [path, row] : whole) {
+      ASSERT_TRUE(rows.count(path)) << path;
+      EXPECT_EQ(rows.at(path).features, row.features) << path;
+    }
+    nlohmann::json manifest = ReadJson(target + "/manifest.json");
+    EXPECT_EQ(manifest["results"]["ok"], 36);
+    EXPECT_GE(manifest["results"]["shards_resumed"], kill_after_parts);
+  }
+}
+
+TEST_F(Extract, CtrlCKeepsCompleteShardsAndResumeFinishes) {
+  TempDir out;
+  const std::string target = out.File("out");
+  const std::string flags = "--shard-size 4 --batch-size 2 --threads 1";
+  {
+    testing::BackgroundProcess run(ShellQuote(FRUITS_BINARY) + " " + Run(Training(), target, flags),
+                                   out.File("log"));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (Parts(target + "/features").empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    run.Signal(SIGINT);
+    EXPECT_EQ(run.Wait(), 130);
+  }
+  std::ifstream log(out.File("log"));
+  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  ExpectContains(text, "--resume");
+  nlohmann::json manifest = ReadJson(target + "/manifest.json");
+  EXPECT_EQ(manifest["status"], "interrupted");
+  const size_t kept = Parts(target + "/features").size();
+  EXPECT_GE(kept, 1u);
+  EXPECT_LT(kept, 9u);
+  EXPECT_EQ(ReadFeatures(target).size(), kept * 4) << "only complete shards are kept";
+  ASSERT_EQ(Fruits(Run(Training(), target, flags + " --resume -q")).exit_code, 0);
+  EXPECT_EQ(ReadFeatures(target).size(), 36u);
+  EXPECT_EQ(ReadJson(target + "/manifest.json")["status"], "complete");
+}
+
+TEST_F(Extract, BadFlagsAndMissingThingsStopAtOnceWithWhatToDo) {
+  TempDir out;
+  auto no_input = Fruits(Run(dir_->File("nowhere"), out.File("o")));
+  EXPECT_EQ(no_input.exit_code, 2);
+  ExpectContains(no_input.err, "nowhere");
+  auto no_model =
+      Fruits("extract --input " + ShellQuote(Training()) + " --model " +
+             ShellQuote(dir_->File("absent.onnx")) + " -o " + ShellQuote(out.File("o")));
+  EXPECT_EQ(no_model.exit_code, 2);
+  ExpectContains(no_model.err, "fruits model init");
+  auto bad_preprocess = Fruits(Run(Training(), out.File("o"), "--preprocess tensorflow"));
+  EXPECT_EQ(bad_preprocess.exit_code, 2);
+  ExpectContains(bad_preprocess.err, "--preprocess");
+  auto both = Fruits(Run(Training(), out.File("o"), "--input-list x.txt"));
+  EXPECT_EQ(both.exit_code, 2);
+  auto neither =
+      Fruits("extract --model " + ShellQuote(Model()) + " -o " + ShellQuote(out.File("o")));
+  EXPECT_EQ(neither.exit_code, 2);
+  ExpectContains(neither.err, "--input FOLDER or --input-list FILE");
+  EXPECT_FALSE(fs::exists(out.File("o/features")));
+}
+
+}  // namespace
+}  // namespace fruits
