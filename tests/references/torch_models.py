@@ -2,6 +2,7 @@
 
     /usr/bin/python3 torch_models.py fixtures OUTDIR [--only NAME_PREFIX]
     /usr/bin/python3 torch_models.py features-from-onnx MODEL.onnx INPUT.f32 BATCH OUT.f32 [--layout NCHW]
+    /usr/bin/python3 torch_models.py images-to-features MODEL.onnx IMAGE...
 
 fixtures: exports seeded torchvision models (random weights, BatchNorm made non-trivial and
 calibrated so activations stay O(1)) as full ONNX classifiers, with input tensors and the expected
@@ -189,6 +190,19 @@ def cmd_features_from_onnx(args):
     write_f32(args.out, features_of(model, x))
 
 
+def cmd_images_to_features(args):
+    """The Python way end to end: Pillow decodes and resizes (Image.resize's default, bicubic),
+    x / 127.5 - 1 (Keras' MobileNetV2 preprocessing), torchvision runs the fruits ONNX weights.
+    Prints {"IMAGE": [1280 floats], ...} as JSON."""
+    from PIL import Image
+    model = load_fruits_mobilenet_v2(args.model)
+    batch = np.stack([np.asarray(Image.open(p).convert("RGB").resize((SIZE, SIZE)),
+                                 dtype=np.float32) / 127.5 - 1 for p in args.images])
+    x = torch.from_numpy(batch).permute(0, 3, 1, 2).contiguous()
+    features = features_of(model, x)
+    json.dump({p: [float(v) for v in f] for p, f in zip(args.images, features)}, sys.stdout)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,6 +217,10 @@ def main():
     p.add_argument("out")
     p.add_argument("--layout", choices=["NCHW", "NHWC"], default="NCHW")
     p.set_defaults(func=cmd_features_from_onnx)
+    p = sub.add_parser("images-to-features", help="Pillow + torchvision features of image files")
+    p.add_argument("model")
+    p.add_argument("images", nargs="+")
+    p.set_defaults(func=cmd_images_to_features)
     args = parser.parse_args()
     args.func(args)
 
