@@ -9,14 +9,15 @@ packages=(
   build-essential cmake pkg-config git
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libsnappy-dev libzstd-dev
-  libopencv-dev libonnx-dev libprotobuf-dev
+  libopencv-dev libonnx-dev libprotobuf-dev libtbb-dev
+  libopenblas-dev liblapacke-dev
 )
 # Tests, benchmarks and formatting.
 packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
 # Independent references the tests compare against, under /usr/bin/python3: torchvision for
-# model numerics, Pillow for decoding and resizing.
+# model numerics, Pillow for decoding and resizing, scikit-learn for PCA.
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil)
+  packages+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-sklearn)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

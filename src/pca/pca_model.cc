@@ -1,0 +1,1 @@
+#include "pca/pca_model.h"

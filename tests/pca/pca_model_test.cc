@@ -1,0 +1,2 @@
+// Placeholder: filled in with the PCA module.
+#include <gtest/gtest.h>
