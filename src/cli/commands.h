@@ -24,5 +24,7 @@ void AddModelCommand(CLI::App& app);
 void AddDatasetCommand(CLI::App& app);
 // `command_line` is recorded in the run's manifest.
 void AddExtractCommand(CLI::App& app, const std::string& command_line);
+void AddPcaCommand(CLI::App& app);
+void AddRunCommand(CLI::App& app, const std::string& command_line);
 
 }  // namespace fruits::cli

@@ -3,10 +3,12 @@
 #include <fmt/core.h>
 
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/run_summary.h"
 #include "parquet/compression.h"
 #include "parquet/reader.h"
 #include "storage/local_store.h"
@@ -118,6 +120,10 @@ void PrintFirstRows(const parquet::ParquetReader& reader, const InspectOptions& 
 }
 
 void Inspect(const InspectOptions& options) {
+  if (std::filesystem::is_directory(options.path)) {
+    PrintRunSummary(options.path);
+    return;
+  }
   storage::LocalStore store;
   std::unique_ptr<storage::RandomAccessFile> file = store.NewRandomAccessFile(options.path);
   const uint64_t size = file->Size();
@@ -144,8 +150,9 @@ void AddInspectCommand(CLI::App& app) {
   auto options = std::make_shared<InspectOptions>();
   CLI::App* cmd = app.add_subcommand(
       "inspect",
-      "Show a Parquet file's schema, rows, row groups, compression, metadata and first rows");
-  cmd->add_option("file", options->path, "Parquet file to inspect")->required();
+      "Show a Parquet file's schema, rows, row groups, compression, metadata and first rows; or, "
+      "given a run's output folder, the run's summary");
+  cmd->add_option("file", options->path, "Parquet file, or a run's output folder")->required();
   cmd->add_option("--rows", options->rows, "How many first rows to print")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

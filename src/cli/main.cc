@@ -29,12 +29,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", VersionText());
   app.require_subcommand(1);
   app.footer("Run 'fruits COMMAND --help' for a command's flags.");
+  std::string command_line = "fruits";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  fruits::cli::AddRunCommand(app, command_line);
+  fruits::cli::AddExtractCommand(app, command_line);
+  fruits::cli::AddPcaCommand(app);
   fruits::cli::AddInspectCommand(app);
   fruits::cli::AddModelCommand(app);
   fruits::cli::AddDatasetCommand(app);
-  std::string command_line = "fruits";
-  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
-  fruits::cli::AddExtractCommand(app, command_line);
 
   try {
     app.parse(argc, argv);

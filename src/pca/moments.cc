@@ -1,1 +1,191 @@
 #include "pca/moments.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <cstring>
+
+#include "util/error.h"
+
+namespace fruits::pca {
+
+namespace {
+
+// Rows centred per dsyrk call: the float64 buffer holds at most this many values (32 MiB), and
+// never fewer than 256 rows, below which dsyrk runs far from its peak.
+constexpr int64_t kChunkValues = int64_t{1} << 22;
+constexpr int64_t kMinChunkRows = 256;
+
+// Serialised layout, every field little-endian: magic, uint32 version, uint32 zero, int64 dim,
+// int64 count, dim doubles of mean, dim * (dim + 1) / 2 doubles of the upper triangle row by row.
+constexpr char kMagic[8] = {'F', 'R', 'U', 'I', 'T', 'S', 'M', 'O'};
+constexpr uint32_t kVersion = 1;
+constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 8;
+
+int64_t TriangleSize(int64_t dim) { return dim * (dim + 1) / 2; }
+
+void PutU64(uint64_t value, std::string* out) {
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  out->append(bytes, 8);
+}
+
+uint64_t GetU64(const char* bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  return value;
+}
+
+// Folds a group of `count_b` rows with mean `mean_b` into (count_a, mean_a, scatter_a), whose
+// scatter already includes the group's own scatter about mean_b: Chan, Golub and LeVeque's
+// pairwise update adds the spread between the two means.
+void FoldMeans(int64_t dim, int64_t count_a, int64_t count_b, const std::vector<double>& mean_b,
+               std::vector<double>* mean_a, std::vector<double>* scatter_upper) {
+  const double n_a = static_cast<double>(count_a);
+  const double n_b = static_cast<double>(count_b);
+  const double n = n_a + n_b;
+  std::vector<double> delta(dim);
+  for (int64_t j = 0; j < dim; ++j) delta[j] = mean_b[j] - (*mean_a)[j];
+  if (count_a > 0) {
+    cblas_dsyr(CblasRowMajor, CblasUpper, static_cast<int>(dim), n_a * n_b / n, delta.data(), 1,
+               scatter_upper->data(), static_cast<int>(dim));
+  }
+  const double weight_b = n_b / n;
+  for (int64_t j = 0; j < dim; ++j) (*mean_a)[j] += delta[j] * weight_b;
+}
+
+}  // namespace
+
+Moments::Moments(int64_t dim) : dim_(dim), mean_(dim, 0.0), scatter_(dim * dim, 0.0) {
+  assert(dim >= 1);
+}
+
+void Moments::Add(const float* rows, int64_t n) {
+  const int64_t chunk_rows = std::max(kMinChunkRows, kChunkValues / dim_);
+  std::vector<double> centred(std::min(n, chunk_rows) * dim_);
+  std::vector<double> chunk_mean(dim_);
+  for (int64_t start = 0; start < n; start += chunk_rows) {
+    const int64_t rows_here = std::min(chunk_rows, n - start);
+    const float* chunk = rows + start * dim_;
+    std::fill(chunk_mean.begin(), chunk_mean.end(), 0.0);
+    for (int64_t r = 0; r < rows_here; ++r) {
+      const float* row = chunk + r * dim_;
+      for (int64_t j = 0; j < dim_; ++j) chunk_mean[j] += row[j];
+    }
+    for (double& m : chunk_mean) m /= static_cast<double>(rows_here);
+    for (int64_t r = 0; r < rows_here; ++r) {
+      const float* row = chunk + r * dim_;
+      double* out = centred.data() + r * dim_;
+      for (int64_t j = 0; j < dim_; ++j) out[j] = row[j] - chunk_mean[j];
+    }
+    // The chunk's scatter about its own mean goes straight into ours; FoldMeans adds the rest.
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, static_cast<int>(dim_),
+                static_cast<int>(rows_here), 1.0, centred.data(), static_cast<int>(dim_), 1.0,
+                scatter_.data(), static_cast<int>(dim_));
+    FoldMeans(dim_, count_, rows_here, chunk_mean, &mean_, &scatter_);
+    count_ += rows_here;
+  }
+}
+
+void Moments::Merge(const Moments& other) {
+  assert(other.dim_ == dim_);
+  if (other.count_ == 0) return;
+  for (int64_t i = 0; i < dim_; ++i) {
+    for (int64_t j = i; j < dim_; ++j) scatter_[i * dim_ + j] += other.scatter_[i * dim_ + j];
+  }
+  FoldMeans(dim_, count_, other.count_, other.mean_, &mean_, &scatter_);
+  count_ += other.count_;
+}
+
+std::vector<double> Moments::Scatter() const {
+  std::vector<double> full(dim_ * dim_);
+  for (int64_t i = 0; i < dim_; ++i) {
+    for (int64_t j = i; j < dim_; ++j) {
+      full[i * dim_ + j] = scatter_[i * dim_ + j];
+      full[j * dim_ + i] = scatter_[i * dim_ + j];
+    }
+  }
+  return full;
+}
+
+std::vector<double> Moments::Covariance() const {
+  assert(count_ >= 2);
+  std::vector<double> covariance = Scatter();
+  const double divisor = static_cast<double>(count_ - 1);
+  for (double& value : covariance) value /= divisor;
+  return covariance;
+}
+
+std::string Moments::Serialize() const {
+  std::string out;
+  out.reserve(kHeaderBytes + 8 * (dim_ + TriangleSize(dim_)));
+  out.append(kMagic, sizeof(kMagic));
+  PutU64(kVersion, &out);  // uint32 version then uint32 zero, little-endian
+  PutU64(static_cast<uint64_t>(dim_), &out);
+  PutU64(static_cast<uint64_t>(count_), &out);
+  for (double m : mean_) PutU64(std::bit_cast<uint64_t>(m), &out);
+  for (int64_t i = 0; i < dim_; ++i) {
+    for (int64_t j = i; j < dim_; ++j)
+      PutU64(std::bit_cast<uint64_t>(scatter_[i * dim_ + j]), &out);
+  }
+  return out;
+}
+
+Moments Moments::Deserialize(std::string_view bytes) {
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
+    throw Error("these bytes are not serialised PCA moments (no FRUITSMO header)");
+  }
+  const uint64_t version = GetU64(bytes.data() + 8);
+  if (version != kVersion) {
+    throw Error("serialised PCA moments of version " + std::to_string(version) +
+                ", this build reads version " + std::to_string(kVersion) +
+                ": use the same fruits version on every process");
+  }
+  const uint64_t dim = GetU64(bytes.data() + 16);
+  const uint64_t count = GetU64(bytes.data() + 24);
+  // dim <= 2^24 keeps the size arithmetic below far from overflow.
+  if (dim < 1 || dim > (uint64_t{1} << 24) || count > (uint64_t{1} << 62)) {
+    throw Error("serialised PCA moments with an impossible header (dim " + std::to_string(dim) +
+                ", count " + std::to_string(count) + ")");
+  }
+  const int64_t d = static_cast<int64_t>(dim);
+  const uint64_t expected = kHeaderBytes + 8 * static_cast<uint64_t>(d + TriangleSize(d));
+  if (bytes.size() != expected) {
+    throw Error("serialised PCA moments of dim " + std::to_string(dim) + " should be " +
+                std::to_string(expected) + " bytes, got " + std::to_string(bytes.size()) +
+                " (truncated or corrupt)");
+  }
+  Moments moments(d);
+  moments.count_ = static_cast<int64_t>(count);
+  const char* p = bytes.data() + kHeaderBytes;
+  for (double& m : moments.mean_) {
+    m = std::bit_cast<double>(GetU64(p));
+    p += 8;
+  }
+  for (int64_t i = 0; i < d; ++i) {
+    for (int64_t j = i; j < d; ++j) {
+      moments.scatter_[i * d + j] = std::bit_cast<double>(GetU64(p));
+      p += 8;
+    }
+  }
+  return moments;
+}
+
+int64_t FirstNonFiniteRow(const float* rows, int64_t n, int64_t dim) {
+  constexpr uint32_t kExponent = 0x7f800000;  // all ones: an infinity or a NaN
+  for (int64_t r = 0; r < n; ++r) {
+    const float* row = rows + r * dim;
+    // An integer OR over the row vectorises, where an early exit per value would not.
+    uint32_t non_finite = 0;
+    for (int64_t j = 0; j < dim; ++j) {
+      non_finite |= (std::bit_cast<uint32_t>(row[j]) & kExponent) == kExponent;
+    }
+    if (non_finite != 0) return r;
+  }
+  return -1;
+}
+
+}  // namespace fruits::pca

@@ -5,8 +5,9 @@
 // with one level-3 BLAS call (dsyrk), then folds the batch in with the pairwise update of Chan,
 // Golub and LeVeque; Merge() folds in another Moments the same way. So per-thread, per-shard and
 // per-process partials combine to the same result (to rounding), whatever the split, and a large
-// common offset (features around 1e4) loses no precision. Serialize() gives bytes that
-// Deserialize() restores exactly (for MPI and for resume). Not thread-safe: one per worker.
+// common offset (features around 1e4) loses no precision. Large batches are centred in chunks of
+// at most 32 MiB of float64. Serialize() gives bytes that Deserialize() restores exactly (for MPI
+// and for resume): a versioned little-endian format. Not thread-safe: one per worker.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +44,9 @@ class Moments {
   int64_t dim_;
   int64_t count_ = 0;
   std::vector<double> mean_;
-  std::vector<double> scatter_;  // upper triangle (column-major lower = row-major upper) only
+  // dim x dim row-major; only the upper triangle (column >= row) is kept up to date, the one
+  // dsyrk fills.
+  std::vector<double> scatter_;
 };
 
 // The index of the first row holding NaN or an infinity, or -1.

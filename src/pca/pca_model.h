@@ -4,9 +4,11 @@
 // row-major n x d_in matrix. Fit() eigen-decomposes the sample covariance (LAPACKE dsyevd);
 // components are sorted by decreasing variance and given a deterministic sign (the coordinate
 // of largest magnitude positive), so two fits of the same data agree. k is fixed (`k`) or the
-// smallest reaching a fraction of the variance (`variance`); it is capped at the rank the data
-// can have (n - 1, d) with a warning. Transform centres the data, as scikit-learn does (Spark
-// ML's PCA does not). Immutable once built: Apply() is thread-safe.
+// smallest reaching a fraction of the variance (`variance`); it is capped, with a warning, at the
+// rank the data can have (d, n - 1) and at the covariance's numerical rank (eigenvalues above
+// largest * d * epsilon, numpy.linalg.matrix_rank's tolerance), so no kept component is rounding
+// noise. Transform centres the data, as scikit-learn does (Spark ML's PCA does not). Immutable
+// once built: Apply() is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +31,8 @@ struct PcaOptions {
 
 class PcaModel {
  public:
-  // Throws UsageError for options that choose no k (neither or both of k and variance, k < 1,
-  // variance outside (0, 1]), Error when moments hold fewer than 2 rows.
+  // Throws UsageError for options that choose no k (neither or both of k and variance, k < 0,
+  // variance outside (0, 1]), Error when moments hold fewer than 2 rows or rows all equal.
   static PcaModel Fit(const Moments& moments, const PcaOptions& options);
 
   int64_t d_in() const { return static_cast<int64_t>(mean_.size()); }
@@ -45,14 +47,17 @@ class PcaModel {
   std::vector<double> ExplainedVarianceRatio() const;
   // The fraction of the variance the k kept components hold.
   double VarianceKept() const;
-  // Why k is what it is, for the summary ("k = 70 (--k)", "k = 41: 95.0% of the variance").
+  // Why k is what it is, for the summary: "k = 70 (--k)", "k = 41, the smallest keeping 95.0% of
+  // the variance (--variance 0.95)", "k = 39 (--k 70, capped: 40 rows give at most 39
+  // components)".
   const std::string& k_reason() const { return k_reason_; }
 
   // out (n x d_out) = (in (n x d_in) - mean) * components^T [/ sqrt(variance) if whiten].
   void Apply(const float* in, int64_t n, float* out) const;
 
   // Writes folder/{mean,components,explained_variance,explained_variance_ratio}.npy and
-  // folder/model.json (n, d_in, k, whiten, variance kept, `metadata`), each file atomically.
+  // folder/model.json (n, d_in, k, whiten, variance kept, `metadata`), each file atomically,
+  // model.json last: a folder holding it holds a whole model.
   void Save(storage::ObjectStore& store, const std::string& folder,
             const std::vector<std::pair<std::string, std::string>>& metadata) const;
   // Throws UsageError when the folder holds no model, Error when its files disagree.

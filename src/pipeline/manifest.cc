@@ -5,6 +5,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "util/error.h"
 #include "util/peak_memory.h"
 #include "util/version.h"
 
@@ -69,6 +70,33 @@ void WriteManifest(storage::ObjectStore& store, const OutputLayout& layout,
   manifest["images_per_second"] = Round(summary.images_per_second, 1);
   manifest["peak_memory_mib"] = Round(static_cast<double>(PeakResidentBytes()) / (1 << 20), 1);
   manifest["outputs"] = {{"features", layout.FeaturesFolder()}, {"errors", layout.ErrorsFolder()}};
+  auto file = store.NewWritableFile(layout.Manifest());
+  file->Append(manifest.dump(2) + "\n");
+  file->Commit();
+}
+
+void AddPcaToManifest(storage::ObjectStore& store, const OutputLayout& layout, const FitResult& fit,
+                      const TransformResult& transform, double extract_seconds) {
+  auto text = store.Read(layout.Manifest());
+  if (!text.ok()) throw Error("cannot read '" + layout.Manifest() + "': " + text.error());
+  nlohmann::ordered_json manifest = nlohmann::ordered_json::parse(text.value());
+  const pca::PcaModel& model = fit.model;
+  manifest["command"] = "run";
+  manifest["pca"] = {{"rows", model.n()},
+                     {"d_in", model.d_in()},
+                     {"k", model.d_out()},
+                     {"k_reason", model.k_reason()},
+                     {"variance_kept", Round(model.VarianceKept(), 6)},
+                     {"whiten", model.whiten()},
+                     {"model_reused", fit.reused},
+                     {"parts_written", transform.parts_written},
+                     {"parts_resumed", transform.parts_resumed}};
+  manifest["outputs"]["pca_model"] = layout.PcaModelFolder();
+  manifest["outputs"]["pca"] = layout.PcaFolder();
+  manifest["step_seconds"] = {{"extract", Round(extract_seconds, 3)},
+                              {"pca_moments", Round(fit.seconds_moments, 3)},
+                              {"pca_fit", Round(fit.seconds_fit, 3)},
+                              {"pca_transform", Round(transform.seconds, 3)}};
   auto file = store.NewWritableFile(layout.Manifest());
   file->Append(manifest.dump(2) + "\n");
   file->Commit();

@@ -2,6 +2,8 @@
 //
 //   OUT/features/part-NNNNN.parquet   path, label, features: list<float>     one per shard
 //   OUT/errors/part-NNNNN.parquet     path, stage, reason                     one per shard
+//   OUT/pca_model/                    mean, components, explained variance (.npy) + model.json
+//   OUT/pca/part-NNNNN.parquet        path, label, pca: list<float>              one per shard
 //   OUT/manifest.json                 what ran, on what, with what result
 // Parts are named by shard id, never by worker or process, so the same input gives the same
 // files however the work was spread.
@@ -21,6 +23,8 @@ class OutputLayout {
   std::string ErrorsFolder() const { return root_ + "/errors"; }
   std::string FeaturesPart(int64_t shard) const;
   std::string ErrorsPart(int64_t shard) const;
+  std::string PcaModelFolder() const { return root_ + "/pca_model"; }
+  std::string PcaFolder() const { return root_ + "/pca"; }
   std::string Manifest() const { return root_ + "/manifest.json"; }
 
  private:

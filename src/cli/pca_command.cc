@@ -1,0 +1,168 @@
+// `fruits pca fit`, `fruits pca transform` and `fruits run` (extract, fit, transform in one).
+
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/extract_flags.h"
+#include "pipeline/manifest.h"
+#include "pipeline/output_layout.h"
+#include "pipeline/pca_steps.h"
+#include "storage/local_store.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace fruits::cli {
+
+namespace {
+
+// --variance when neither --k nor --variance is given.
+constexpr double kDefaultVariance = 0.95;
+
+struct PcaFlags {
+  pca::PcaOptions options;
+  bool quiet = false;
+};
+
+struct FitFlags {
+  PcaFlags pca;
+  std::string features;
+  std::string output;
+};
+
+struct TransformFlags {
+  std::string features;
+  std::string pca_model;
+  std::string output;
+  bool resume = false;
+  bool quiet = false;
+};
+
+struct RunFlags {
+  ExtractFlags extract;
+  PcaFlags pca;
+};
+
+void AddPcaFlags(CLI::App& cmd, PcaFlags& flags) {
+  auto* k = cmd.add_option("--k", flags.options.k, "Components to keep (the notebook used 70)")
+                ->check(CLI::PositiveNumber);
+  cmd.add_option("--variance", flags.options.variance,
+                 "Keep the fewest components holding this fraction of the variance (default "
+                 "0.95 when --k is not given)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(k);
+  cmd.add_flag("--whiten", flags.options.whiten, "Scale every component to unit variance");
+}
+
+pca::PcaOptions Resolved(const PcaFlags& flags) {
+  pca::PcaOptions options = flags.options;
+  if (options.k == 0 && options.variance == 0) options.variance = kDefaultVariance;
+  return options;
+}
+
+std::string PcaLine(const pca::PcaModel& model) {
+  return fmt::format("PCA: {} -> {} components ({}), {:.1f}% of the variance kept, from {} rows",
+                     model.d_in(), model.d_out(), model.k_reason(), 100 * model.VarianceKept(),
+                     model.n());
+}
+
+void Fit(const FitFlags& flags) {
+  SetLogQuiet(flags.pca.quiet);
+  storage::LocalStore store;
+  pipeline::FitResult fit =
+      pipeline::FitPca(store, flags.features, flags.output, Resolved(flags.pca), false);
+  if (!flags.pca.quiet) {
+    fmt::print("{}\nmodel: {} ({:.1f} s)\n", PcaLine(fit.model), flags.output,
+               fit.seconds_moments + fit.seconds_fit);
+  }
+}
+
+void Transform(const TransformFlags& flags) {
+  SetLogQuiet(flags.quiet);
+  storage::LocalStore store;
+  pca::PcaModel model = pca::PcaModel::Load(store, flags.pca_model);
+  const pipeline::OutputLayout layout(flags.output);
+  pipeline::TransformResult result =
+      pipeline::TransformPca(store, flags.features, model, layout.PcaFolder(), flags.resume);
+  if (!flags.quiet) {
+    fmt::print("projected {} rows to {} components: {} ({} parts, {:.1f} s)\n", result.rows,
+               model.d_out(), layout.PcaFolder(), result.parts_written + result.parts_resumed,
+               result.seconds);
+  }
+}
+
+void Run(RunFlags& flags) {
+  storage::LocalStore store;
+  pipeline::ExtractSummary extract = RunExtraction(store, flags.extract);
+  const pipeline::ExtractOptions& options = flags.extract.options;
+  const pipeline::OutputLayout layout(options.output);
+  if (extract.ok == 0) throw Error("no image could be read: nothing to fit a PCA on");
+  pipeline::FitResult fit = pipeline::FitPca(
+      store, layout.FeaturesFolder(), layout.PcaModelFolder(), Resolved(flags.pca), options.resume);
+  pipeline::TransformResult transform = pipeline::TransformPca(
+      store, layout.FeaturesFolder(), fit.model, layout.PcaFolder(), options.resume);
+  pipeline::AddPcaToManifest(store, layout, fit, transform, extract.seconds);
+  if (!options.quiet) {
+    fmt::print("{}\n", PcaLine(fit.model));
+    fmt::print("seconds: extract {:.1f}, PCA moments {:.1f}, fit {:.1f}, transform {:.1f}\n",
+               extract.seconds, fit.seconds_moments, fit.seconds_fit, transform.seconds);
+    fmt::print("outputs: {0}/features, {0}/pca, {0}/pca_model, {0}/errors, {0}/manifest.json\n",
+               options.output);
+  }
+  if (flags.extract.fail_on_error && extract.failed > 0) {
+    throw ExitRequest{1, std::to_string(extract.failed) + " images failed (--fail-on-error)"};
+  }
+}
+
+}  // namespace
+
+void AddPcaCommand(CLI::App& app) {
+  CLI::App* pca = app.add_subcommand("pca", "Fit a PCA on a run's features, or project with one");
+  pca->require_subcommand(1);
+
+  auto fit = std::make_shared<FitFlags>();
+  CLI::App* fit_cmd = pca->add_subcommand(
+      "fit",
+      "Fit an exact PCA on the features parts of a run and save it (mean, components, explained "
+      "variance as .npy files numpy reads, and model.json)");
+  fit_cmd->add_option("--features", fit->features, "Features folder of a run (OUT/features)")
+      ->required();
+  fit_cmd->add_option("-o,--output", fit->output, "Folder for the PCA model")->required();
+  AddPcaFlags(*fit_cmd, fit->pca);
+  fit_cmd->add_flag("-q,--quiet", fit->pca.quiet, "Print nothing but warnings and errors");
+  fit_cmd->callback([fit] { Fit(*fit); });
+
+  auto transform = std::make_shared<TransformFlags>();
+  CLI::App* transform_cmd = pca->add_subcommand(
+      "transform",
+      "Project features with a fitted PCA (centred, as scikit-learn): OUTPUT/pca/part-*.parquet "
+      "(path, label, pca), one part per features part");
+  transform_cmd->add_option("--features", transform->features, "Features folder to project")
+      ->required();
+  transform_cmd->add_option("--pca-model", transform->pca_model, "Folder of a fitted PCA model")
+      ->required();
+  transform_cmd->add_option("-o,--output", transform->output, "Output folder")->required();
+  transform_cmd->add_flag("--resume", transform->resume,
+                          "Keep parts already projected with this model");
+  transform_cmd->add_flag("-q,--quiet", transform->quiet, "Print nothing but warnings");
+  transform_cmd->callback([transform] { Transform(*transform); });
+}
+
+void AddRunCommand(CLI::App& app, const std::string& command_line) {
+  auto flags = std::make_shared<RunFlags>();
+  flags->extract.options.command_line = command_line;
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "The whole job: extract features, fit an exact PCA on them, project them. Writes "
+      "OUT/features, OUT/errors, OUT/pca_model, OUT/pca and OUT/manifest.json; --resume works "
+      "across the three steps");
+  AddExtractFlags(*cmd, flags->extract);
+  AddPcaFlags(*cmd, flags->pca);
+  cmd->callback([flags] {
+    flags->pca.quiet = flags->extract.options.quiet;
+    Run(*flags);
+  });
+}
+
+}  // namespace fruits::cli

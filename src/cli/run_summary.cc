@@ -1,0 +1,71 @@
+#include "cli/run_summary.h"
+
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/local_store.h"
+#include "util/error.h"
+
+namespace fruits::cli {
+
+void PrintRunSummary(const std::string& folder) {
+  storage::LocalStore store;
+  auto text = store.Read(folder + "/manifest.json");
+  if (!text.ok()) {
+    throw UsageError("'" + folder + "' holds no manifest.json (" + text.error() +
+                     "): give a Parquet file or the output folder of a run");
+  }
+  nlohmann::json m;
+  try {
+    m = nlohmann::json::parse(text.value());
+    const auto& input = m.at("input");
+    const auto& model = m.at("model");
+    const auto& results = m.at("results");
+    fmt::print("run         {} ({}, fruits {}, finished {})\n", folder,
+               m.at("status").get<std::string>(), m.at("fruits").at("version").get<std::string>(),
+               m.at("finished_at").get<std::string>());
+    fmt::print("command     {}\n", m.at("command_line").get<std::string>());
+    const int64_t shards = input.at("shards").get<int64_t>();
+    fmt::print("input       {}: {} images in {} shard{} ({} other files skipped)\n",
+               input.at("source").get<std::string>(), input.at("images").get<int64_t>(), shards,
+               shards == 1 ? "" : "s", input.at("skipped_files").get<int64_t>());
+    fmt::print("model       {} (sha256 {}), feature layer '{}' ({} floats), {} backend\n",
+               model.at("source").get<std::string>(),
+               model.at("sha256").get<std::string>().substr(0, 12),
+               model.at("feature_layer").get<std::string>(), model.at("feature_dim").get<int64_t>(),
+               model.at("backend").get<std::string>());
+    fmt::print("results     {} ok, {} failed{}\n", results.at("ok").get<int64_t>(),
+               results.at("failed").get<int64_t>(),
+               results.at("failed").get<int64_t>() > 0
+                   ? " (see " + m.at("outputs").at("errors").get<std::string>() + ")"
+                   : "");
+    if (m.contains("pca")) {
+      const auto& pca = m.at("pca");
+      fmt::print("PCA         {} -> {} components ({}), {:.1f}% of the variance kept\n",
+                 pca.at("d_in").get<int64_t>(), pca.at("k").get<int64_t>(),
+                 pca.at("k_reason").get<std::string>(),
+                 100 * pca.at("variance_kept").get<double>());
+    }
+    fmt::print("speed       {:.1f} img/s, {:.1f} s extracting, peak memory {:.0f} MiB\n",
+               m.at("images_per_second").get<double>(), m.at("seconds").at("total").get<double>(),
+               m.at("peak_memory_mib").get<double>());
+    if (m.contains("step_seconds")) {
+      const auto& s = m.at("step_seconds");
+      fmt::print(
+          "steps       extract {:.1f} s, PCA moments {:.1f} s, fit {:.1f} s, transform "
+          "{:.1f} s\n",
+          s.at("extract").get<double>(), s.at("pca_moments").get<double>(),
+          s.at("pca_fit").get<double>(), s.at("pca_transform").get<double>());
+    }
+    std::string outputs;
+    for (const auto& [name, path] : m.at("outputs").items()) {
+      outputs += (outputs.empty() ? "" : ", ") + path.get<std::string>();
+    }
+    fmt::print("outputs     {}\n", outputs);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("'" + folder + "/manifest.json' is not a fruits manifest: " + e.what());
+  }
+}
+
+}  // namespace fruits::cli

@@ -1,0 +1,54 @@
+// The PCA steps over the feature parts a run wrote: fit, then transform part by part.
+//
+// Fit reads every features part (row group by row group, never a whole table), accumulates one
+// Moments per part and merges them in part order, so the model does not depend on how the parts
+// were produced (threads, processes). Transform writes one PCA part per features part, named
+// alike, each published atomically; with `resume`, a part already written by the same model for
+// the same features is kept. A feature row holding NaN or an infinity ends the fit with an error
+// naming its path.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pca/pca_model.h"
+#include "storage/object_store.h"
+
+namespace fruits::pipeline {
+
+// The features parts (part-*.parquet) of a folder, in name order. Throws UsageError when none.
+std::vector<std::string> FeatureParts(storage::ObjectStore& store, const std::string& folder);
+
+// Names a set of features parts: their shard digests and row counts (SHA-256, hex).
+std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::string>& parts);
+
+// Names a PCA model by its mean, components and whitening (SHA-256, hex).
+std::string PcaModelDigest(const pca::PcaModel& model);
+
+struct FitResult {
+  pca::PcaModel model;
+  bool reused = false;  // an existing model fitted on the same features was loaded (resume)
+  double seconds_moments = 0;
+  double seconds_fit = 0;  // eigen-decomposition and saving
+};
+
+// Fits on the parts of `features_folder` and saves the model in `model_folder`. With `resume`,
+// a model already there that was fitted on the same features with the same options is reused.
+FitResult FitPca(storage::ObjectStore& store, const std::string& features_folder,
+                 const std::string& model_folder, const pca::PcaOptions& options, bool resume);
+
+struct TransformResult {
+  int64_t rows = 0;
+  int64_t parts_written = 0;
+  int64_t parts_resumed = 0;
+  double seconds = 0;
+};
+
+// Writes `pca_folder`/part-NNNNN.parquet (path, label, pca: list<float>) for every part of
+// `features_folder`.
+TransformResult TransformPca(storage::ObjectStore& store, const std::string& features_folder,
+                             const pca::PcaModel& model, const std::string& pca_folder,
+                             bool resume);
+
+}  // namespace fruits::pipeline
