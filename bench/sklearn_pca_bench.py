@@ -4,15 +4,16 @@
     /usr/bin/python3 bench/sklearn_pca_bench.py /tmp/pca_bench.f32 150000 1280 70 [ROWS]
 
 Times PCA(n_components=K, svd_solver="full").fit (on float64, as fruits accumulates; the
-conversion from float32 is not timed) and transform of every row. With ROWS, only the first ROWS
-rows are used: the full SVD of the whole matrix can take minutes on two cores. Prints the
-seconds and the BLAS threading in use.
+conversion from float32 is not timed), transform of every row, and IncrementalPCA(K) fed in
+batches of 1,000 rows (the streaming alternative). With ROWS, only the first ROWS rows are used.
+Prints the seconds, the process's peak memory and the BLAS threading in use.
 """
+import resource
 import sys
 import time
 
 import numpy as np
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, IncrementalPCA
 from threadpoolctl import threadpool_info
 
 
@@ -31,6 +32,16 @@ def main():
     transform = time.perf_counter() - start
     print(f"sklearn {rows} x {d} -> {k}: fit (full SVD) {fit:.2f} s, transform {transform:.2f} s,"
           f" variance kept {pca.explained_variance_ratio_.sum():.4f}, {projected.shape}")
+    incremental = IncrementalPCA(n_components=k)
+    start = time.perf_counter()
+    for at in range(0, rows, 1000):
+        incremental.partial_fit(x[at:at + 1000])
+    fit = time.perf_counter() - start
+    print(f"sklearn IncrementalPCA, batches of 1000: fit {fit:.2f} s, variance kept "
+          f"{incremental.explained_variance_ratio_.sum():.4f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"sklearn peak memory: {peak:.0f} MiB (the float64 matrix alone is "
+          f"{rows * d * 8 / 2**20:.0f} MiB)")
 
 
 if __name__ == "__main__":
