@@ -15,16 +15,13 @@
 #include <random>
 
 #include "image/image_header.h"
+#include "support/python_reference.h"
+#include "support/read_file.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace fruits::image {
 namespace {
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 struct Fixture {
   std::string file;
@@ -35,11 +32,8 @@ class PillowDecode : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<testing::TempDir>();
-    testing::CommandResult r =
-        testing::RunCommand("/usr/bin/python3 " +
-                            testing::ShellQuote(std::string(FRUITS_SOURCE_DIR) +
-                                                "/tests/references/pillow_reference.py") +
-                            " decode " + testing::ShellQuote(dir_->path().string()));
+    testing::CommandResult r = testing::RunPythonReference(
+        "pillow_reference.py", "decode " + testing::ShellQuote(dir_->path().string()));
     setup_error_ = r.exit_code == 0 ? "" : "pillow_reference.py decode failed: " + r.err;
     std::ifstream manifest(dir_->File("manifest.txt"));
     Fixture f;
@@ -55,7 +49,7 @@ class PillowDecode : public ::testing::Test {
     ASSERT_FALSE(fixtures_.empty());
   }
 
-  static std::string Bytes(const std::string& file) { return ReadBytes(dir_->File(file)); }
+  static std::string Bytes(const std::string& file) { return testing::ReadFile(dir_->File(file)); }
 
   static std::unique_ptr<testing::TempDir> dir_;
   static std::vector<Fixture> fixtures_;

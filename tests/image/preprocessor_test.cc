@@ -17,6 +17,8 @@
 #include <sstream>
 
 #include "support/float_file.h"
+#include "support/python_reference.h"
+#include "support/read_file.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -25,11 +27,6 @@ namespace fruits::image {
 namespace {
 
 constexpr float kFloatTolerance = 1e-6f;
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 struct ResizeCase {
   std::string name;
@@ -40,11 +37,8 @@ class PillowResize : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = std::make_unique<testing::TempDir>();
-    testing::CommandResult r =
-        testing::RunCommand("/usr/bin/python3 " +
-                            testing::ShellQuote(std::string(FRUITS_SOURCE_DIR) +
-                                                "/tests/references/pillow_reference.py") +
-                            " resize " + testing::ShellQuote(dir_->path().string()));
+    testing::CommandResult r = testing::RunPythonReference(
+        "pillow_reference.py", "resize " + testing::ShellQuote(dir_->path().string()));
     setup_error_ = r.exit_code == 0 ? "" : "pillow_reference.py resize failed: " + r.err;
     std::ifstream manifest(dir_->File("manifest.txt"));
     ResizeCase c;
@@ -64,7 +58,7 @@ class PillowResize : public ::testing::Test {
 
   static RgbImage Source(const ResizeCase& c) {
     RgbImage image{.width = c.src_width, .height = c.src_height};
-    const std::string bytes = ReadBytes(dir_->File("src_" + c.name + ".rgb"));
+    const std::string bytes = testing::ReadFile(dir_->File("src_" + c.name + ".rgb"));
     image.pixels.assign(bytes.begin(), bytes.end());
     EXPECT_EQ(image.pixels.size(), static_cast<size_t>(c.src_width) * c.src_height * 3);
     return image;
@@ -90,7 +84,7 @@ TEST_F(PillowResize, EveryFilterGivesPillowsPixels) {
                                        .channels_last = true});
       std::vector<float> ours(preprocessor.image_floats());
       preprocessor.Run(Source(c), ours.data());
-      const std::string pillow = ReadBytes(dir_->File(c.name + "_" + filter + ".rgb"));
+      const std::string pillow = testing::ReadFile(dir_->File(c.name + "_" + filter + ".rgb"));
       ASSERT_EQ(pillow.size(), ours.size());
       float max_diff = 0;
       size_t differing = 0;

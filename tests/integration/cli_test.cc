@@ -6,19 +6,17 @@
 
 #include "parquet/writer.h"
 #include "storage/local_store.h"
+#include "support/fruits_cli.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace fruits {
 namespace {
 
+using testing::Fruits;
 using testing::RunCommand;
 using testing::ShellQuote;
 using testing::TempDir;
-
-testing::CommandResult Fruits(const std::string& args) {
-  return RunCommand(ShellQuote(FRUITS_BINARY) + " " + args);
-}
 
 std::string WriteSample(const TempDir& dir) {
   std::string path = dir.File("sample.parquet");

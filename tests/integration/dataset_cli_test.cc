@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "support/fruits_cli.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -14,17 +15,11 @@ namespace fruits {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ExpectContains;
+using testing::Fruits;
 using testing::RunCommand;
 using testing::ShellQuote;
 using testing::TempDir;
-
-testing::CommandResult Fruits(const std::string& args) {
-  return RunCommand(ShellQuote(FRUITS_BINARY) + " " + args);
-}
-
-void ExpectContains(const std::string& text, const std::string& expected) {
-  EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n" << text;
-}
 
 // Every file under `root`, by path relative to it, with its bytes.
 std::map<std::string, std::string> ReadTree(const fs::path& root) {

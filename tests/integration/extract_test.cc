@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "support/background_process.h"
+#include "support/fruits_cli.h"
+#include "support/python_reference.h"
 #include "support/reference_readers.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -19,22 +21,12 @@ namespace fruits {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ExpectContains;
+using testing::Fruits;
+using testing::ReadJson;
 using testing::RunCommand;
 using testing::ShellQuote;
 using testing::TempDir;
-
-testing::CommandResult Fruits(const std::string& args) {
-  return RunCommand(ShellQuote(FRUITS_BINARY) + " " + args);
-}
-
-void ExpectContains(const std::string& text, const std::string& expected) {
-  EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n" << text;
-}
-
-nlohmann::json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 std::vector<std::string> Parts(const std::string& folder) {
   std::vector<std::string> parts;
@@ -315,10 +307,8 @@ TEST(ExtractAgainstPython, FeaturesEqualPillowPlusTorchvision) {
 
   std::string images;
   for (const auto& [path, row] : ours) images += " " + ShellQuote(path);
-  auto python =
-      RunCommand("/usr/bin/python3 " +
-                 ShellQuote(std::string(FRUITS_SOURCE_DIR) + "/tests/references/torch_models.py") +
-                 " images-to-features " + ShellQuote(dir.File("m.onnx")) + images);
+  auto python = testing::RunPythonReference(
+      "torch_models.py", "images-to-features " + ShellQuote(dir.File("m.onnx")) + images);
   ASSERT_EQ(python.exit_code, 0) << python.err;
   nlohmann::json theirs = nlohmann::json::parse(python.out);
   for (const auto& [path, row] : ours) {

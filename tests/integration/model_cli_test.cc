@@ -5,23 +5,18 @@
 #include <fstream>
 
 #include "model/graph_builder.h"
+#include "support/fruits_cli.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace fruits {
 namespace {
 
+using testing::ExpectContains;
+using testing::Fruits;
 using testing::RunCommand;
 using testing::ShellQuote;
 using testing::TempDir;
-
-testing::CommandResult Fruits(const std::string& args) {
-  return RunCommand(ShellQuote(FRUITS_BINARY) + " " + args);
-}
-
-void ExpectContains(const std::string& text, const std::string& expected) {
-  EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n" << text;
-}
 
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "support/fruits_cli.h"
 #include "support/reference_readers.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
@@ -15,22 +16,12 @@ namespace fruits {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ExpectContains;
+using testing::Fruits;
+using testing::ReadJson;
 using testing::RunCommand;
 using testing::ShellQuote;
 using testing::TempDir;
-
-testing::CommandResult Fruits(const std::string& args) {
-  return RunCommand(ShellQuote(FRUITS_BINARY) + " " + args);
-}
-
-void ExpectContains(const std::string& text, const std::string& expected) {
-  EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n" << text;
-}
-
-nlohmann::json ReadJson(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
-}
 
 // path -> pca row, over every part of a pca folder, as DuckDB reads them.
 std::map<std::string, std::vector<float>> ReadPca(const std::string& folder) {

@@ -15,6 +15,7 @@
 #include "model/model_loader.h"
 #include "storage/local_store.h"
 #include "support/float_file.h"
+#include "support/python_reference.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -110,12 +111,11 @@ TEST(BuiltInMobileNetV2, FeaturesEqualTorchvisionWithTheSameWeightsAndAreNotDege
   Tensor features = loaded.backend->Run(InputTensor(run));
 
   const std::string torch_out = dir.File("torch.f32");
-  auto r = testing::RunCommand(
-      "/usr/bin/python3 " +
-      testing::ShellQuote(std::string(FRUITS_SOURCE_DIR) + "/tests/references/torch_models.py") +
-      " features-from-onnx " + testing::ShellQuote(model_path) + " " +
-      testing::ShellQuote(kFixtures + "/" + run["input"].get<std::string>()) + " 32 " +
-      testing::ShellQuote(torch_out));
+  auto r = testing::RunPythonReference(
+      "torch_models.py",
+      "features-from-onnx " + testing::ShellQuote(model_path) + " " +
+          testing::ShellQuote(kFixtures + "/" + run["input"].get<std::string>()) + " 32 " +
+          testing::ShellQuote(torch_out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<float> expected = ReadFloats(torch_out);
   ASSERT_EQ(expected.size(), features.size());

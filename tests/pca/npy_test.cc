@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 
+#include "support/read_file.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -18,11 +19,6 @@ namespace {
 using fruits::testing::RunCommand;
 using fruits::testing::ShellQuote;
 using fruits::testing::TempDir;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -79,7 +75,7 @@ class NpyTest : public ::testing::Test {
   void SetUp() override { ASSERT_EQ(numpy_->exit_code, 0) << numpy_->err; }
 
   static NpyArray DecodeFile(const std::string& name) {
-    return DecodeNpy(ReadFile(dir_->File(name)), name);
+    return DecodeNpy(testing::ReadFile(dir_->File(name)), name);
   }
 
   static TempDir* dir_;
@@ -100,7 +96,7 @@ TEST_F(NpyTest, NumpyReadsWhatWeWrite) {
   EXPECT_NE(numpy_->out.find("vector <f8 (5,) True\n"), std::string::npos) << numpy_->out;
   EXPECT_NE(numpy_->out.find("empty <f8 (0, 7) True\n"), std::string::npos) << numpy_->out;
   for (const auto& [name, array] : {std::pair{"matrix", Matrix()}, std::pair{"vector", Vector()}}) {
-    const std::string back = ReadFile(dir_->File(std::string("back_") + name + ".f64"));
+    const std::string back = testing::ReadFile(dir_->File(std::string("back_") + name + ".f64"));
     ASSERT_EQ(back.size(), array.values.size() * 8) << name;
     for (size_t i = 0; i < array.values.size(); ++i) {
       double value;
@@ -179,9 +175,9 @@ void ExpectRefused(const std::string& bytes, const std::string& reason) {
 }
 
 TEST_F(NpyTest, RefusesWhatItCannotRead) {
-  ExpectRefused(ReadFile(dir_->File("numpy_fortran.npy")), "Fortran order");
-  ExpectRefused(ReadFile(dir_->File("numpy_big_endian.npy")), "dtype '>f8'");
-  ExpectRefused(ReadFile(dir_->File("numpy_int.npy")), "dtype '<i8'");
+  ExpectRefused(testing::ReadFile(dir_->File("numpy_fortran.npy")), "Fortran order");
+  ExpectRefused(testing::ReadFile(dir_->File("numpy_big_endian.npy")), "dtype '>f8'");
+  ExpectRefused(testing::ReadFile(dir_->File("numpy_int.npy")), "dtype '<i8'");
 }
 
 TEST(Npy, RefusesDamagedFiles) {

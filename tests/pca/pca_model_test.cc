@@ -16,6 +16,7 @@
 #include "pca/npy.h"
 #include "storage/local_store.h"
 #include "support/float_file.h"
+#include "support/python_reference.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 #include "util/error.h"
@@ -135,9 +136,8 @@ class SklearnComparison : public ::testing::Test {
                ", \"whiten\": " + (c.whiten ? "true" : "false") + "}";
     }
     std::ofstream(dir_->File("cases.json")) << cases << "]}";
-    sklearn_ = new testing::CommandResult(RunCommand(
-        "/usr/bin/python3 " +
-        ShellQuote(std::string(FRUITS_SOURCE_DIR) + "/tests/references/sklearn_pca.py") + " " +
+    sklearn_ = new testing::CommandResult(testing::RunPythonReference(
+        "sklearn_pca.py",
         ShellQuote(dir_->File("cases.json")) + " " + ShellQuote(dir_->path().string())));
   }
   static void TearDownTestSuite() {
