@@ -15,6 +15,7 @@
 #include "support/python_reference.h"
 #include "support/reference_readers.h"
 #include "support/run_command.h"
+#include "support/sample_set_test.h"
 #include "support/temp_dir.h"
 
 namespace fruits {
@@ -69,29 +70,14 @@ std::map<std::string, std::string> ReadErrors(const std::string& out) {
   return errors;
 }
 
-class Extract : public ::testing::Test {
+class Extract : public testing::SampleSetTest {
  protected:
-  // A small set (3 labels x 12 images) and the built-in model at 64x64, which runs fast.
-  static void SetUpTestSuite() {
-    dir_ = new TempDir;
-    auto sample = Fruits("dataset sample -o " + ShellQuote(Data()) +
-                         " --classes 3 --per-class 12 --test-per-class 0 --multi-fruit 0 --seed 5");
-    ASSERT_EQ(sample.exit_code, 0) << sample.err;
-    auto init = Fruits("model init --seed 2 --image-size 64 -o " + ShellQuote(Model()));
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-  }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::string Data() { return dir_->File("data"); }
-  static std::string Training() { return dir_->File("data") + "/Training"; }
-  static std::string Model() { return dir_->File("model.onnx"); }
   static std::string Run(const std::string& input, const std::string& out,
                          const std::string& flags = "") {
     return "extract --input " + ShellQuote(input) + " --model " + ShellQuote(Model()) +
            " --output " + ShellQuote(out) + " " + flags;
   }
-  static TempDir* dir_;
 };
-TempDir* Extract::dir_ = nullptr;
 
 TEST_F(Extract, WritesFeaturesDuckDbReadsWithPathsLabelsAndAManifest) {
   TempDir out;
@@ -263,12 +249,12 @@ TEST_F(Extract, CtrlCKeepsCompleteShardsAndResumeFinishes) {
 
 TEST_F(Extract, BadFlagsAndMissingThingsStopAtOnceWithWhatToDo) {
   TempDir out;
-  auto no_input = Fruits(Run(dir_->File("nowhere"), out.File("o")));
+  auto no_input = Fruits(Run(dir().File("nowhere"), out.File("o")));
   EXPECT_EQ(no_input.exit_code, 2);
   ExpectContains(no_input.err, "nowhere");
   auto no_model =
       Fruits("extract --input " + ShellQuote(Training()) + " --model " +
-             ShellQuote(dir_->File("absent.onnx")) + " -o " + ShellQuote(out.File("o")));
+             ShellQuote(dir().File("absent.onnx")) + " -o " + ShellQuote(out.File("o")));
   EXPECT_EQ(no_model.exit_code, 2);
   ExpectContains(no_model.err, "fruits model init");
   auto bad_preprocess = Fruits(Run(Training(), out.File("o"), "--preprocess tensorflow"));

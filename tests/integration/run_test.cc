@@ -10,6 +10,7 @@
 #include "support/fruits_cli.h"
 #include "support/reference_readers.h"
 #include "support/run_command.h"
+#include "support/sample_set_test.h"
 #include "support/temp_dir.h"
 
 namespace fruits {
@@ -38,27 +39,14 @@ std::map<std::string, std::vector<float>> ReadPca(const std::string& folder) {
   return rows;
 }
 
-class Run : public ::testing::Test {
+class Run : public testing::SampleSetTest {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir;
-    auto sample = Fruits("dataset sample -o " + ShellQuote(Data()) +
-                         " --classes 3 --per-class 12 --test-per-class 4 --multi-fruit 0");
-    ASSERT_EQ(sample.exit_code, 0) << sample.err;
-    auto init = Fruits("model init --seed 3 --image-size 64 -o " + ShellQuote(Model()));
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-  }
-  static void TearDownTestSuite() { delete dir_; }
-  static std::string Data() { return dir_->File("data"); }
-  static std::string Model() { return dir_->File("model.onnx"); }
   static std::string RunArgs(const std::string& split, const std::string& out,
                              const std::string& flags) {
     return "run --input " + ShellQuote(Data() + "/" + split) + " --model " + ShellQuote(Model()) +
            " -o " + ShellQuote(out) + " " + flags;
   }
-  static TempDir* dir_;
 };
-TempDir* Run::dir_ = nullptr;
 
 TEST_F(Run, WritesFeaturesAPcaModelNumpyReadsAndProjections) {
   TempDir out;
