@@ -11,6 +11,7 @@ packages=(
   libsnappy-dev libzstd-dev
   libopencv-dev libonnx-dev libprotobuf-dev libtbb-dev
   libopenblas-dev liblapacke-dev
+  libopenmpi-dev openmpi-bin
 )
 # Tests, benchmarks and formatting.
 packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
@@ -18,6 +19,8 @@ packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
 # model numerics, Pillow for decoding and resizing, scikit-learn for PCA.
 if [ "${1:-}" = "--tests" ]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-sklearn)
+  # Network namespaces as two test hosts for the MPI tests.
+  packages+=(iproute2)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "dist/communicator.h"
+
 namespace fruits::cli {
 
 // Exit status of a run that was stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report).
@@ -22,9 +24,10 @@ struct ExitRequest {
 void AddInspectCommand(CLI::App& app);
 void AddModelCommand(CLI::App& app);
 void AddDatasetCommand(CLI::App& app);
-// `command_line` is recorded in the run's manifest.
-void AddExtractCommand(CLI::App& app, const std::string& command_line);
-void AddPcaCommand(CLI::App& app);
-void AddRunCommand(CLI::App& app, const std::string& command_line);
+// `command_line` is recorded in the run's manifest; `comm` is this process's place in the job
+// (one process without mpirun).
+void AddExtractCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
+void AddPcaCommand(CLI::App& app, dist::Communicator& comm);
+void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
 
 }  // namespace fruits::cli

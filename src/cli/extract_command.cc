@@ -12,11 +12,11 @@ namespace fruits::cli {
 
 namespace {
 
-void Extract(ExtractFlags& flags) {
+void Extract(ExtractFlags& flags, dist::Communicator& comm) {
   storage::LocalStore store;
-  pipeline::ExtractSummary summary = RunExtraction(store, flags);
+  pipeline::ExtractSummary summary = RunExtraction(store, comm, flags);
   const pipeline::ExtractOptions& options = flags.options;
-  if (!options.quiet) {
+  if (!options.quiet && comm.is_root()) {
     fmt::print(
         "features: {}/features ({} floats per image, {} shard{}); manifest: "
         "{}/manifest.json\n",
@@ -30,7 +30,7 @@ void Extract(ExtractFlags& flags) {
 
 }  // namespace
 
-void AddExtractCommand(CLI::App& app, const std::string& command_line) {
+void AddExtractCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm) {
   auto flags = std::make_shared<ExtractFlags>();
   flags->options.command_line = command_line;
   CLI::App* cmd = app.add_subcommand(
@@ -39,7 +39,7 @@ void AddExtractCommand(CLI::App& app, const std::string& command_line) {
       "OUT/features/part-*.parquet (path, label, features), OUT/errors/part-*.parquet and "
       "OUT/manifest.json");
   AddExtractFlags(*cmd, *flags);
-  cmd->callback([flags] { Extract(*flags); });
+  cmd->callback([flags, &comm] { Extract(*flags, comm); });
 }
 
 }  // namespace fruits::cli

@@ -87,13 +87,14 @@ void ResolveExtractFlags(ExtractFlags& flags) {
   options.decode.max_pixels = static_cast<int64_t>(flags.max_megapixels * 1e6);
 }
 
-pipeline::ExtractSummary RunExtraction(storage::ObjectStore& store, ExtractFlags& flags) {
+pipeline::ExtractSummary RunExtraction(storage::ObjectStore& store, dist::Communicator& comm,
+                                       ExtractFlags& flags) {
   ResolveExtractFlags(flags);
   const pipeline::ExtractOptions& options = flags.options;
-  SetLogQuiet(options.quiet);
+  SetLogQuiet(options.quiet || !comm.is_root());
   StopSignal::Install();
-  pipeline::ExtractSummary summary = pipeline::Extract(store, options);
-  if (!options.quiet) {
+  pipeline::ExtractSummary summary = pipeline::Extract(store, comm, options);
+  if (!options.quiet && comm.is_root()) {
     fmt::print("{} {} of {} images ({} failed{}) in {:.1f} s, {:.1f} img/s\n",
                summary.interrupted ? "interrupted after" : "extracted", summary.ok, summary.inputs,
                summary.failed, summary.failed > 0 ? ": see " + options.output + "/errors" : "",

@@ -21,8 +21,9 @@ struct ExtractFlags {
 void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags);
 // Fills the options the flags describe in words. Throws UsageError for a bad --input-size.
 void ResolveExtractFlags(ExtractFlags& flags);
-// Runs the extraction (Ctrl-C handled) and prints its summary unless quiet. Throws ExitRequest
-// when interrupted.
-pipeline::ExtractSummary RunExtraction(storage::ObjectStore& store, ExtractFlags& flags);
+// Runs the extraction (Ctrl-C handled) and, on rank 0, prints its summary unless quiet. Throws
+// ExitRequest when interrupted. Other ranks log only warnings.
+pipeline::ExtractSummary RunExtraction(storage::ObjectStore& store, dist::Communicator& comm,
+                                       ExtractFlags& flags);
 
 }  // namespace fruits::cli

@@ -67,46 +67,48 @@ std::string PcaLine(const pca::PcaModel& model) {
                      model.n());
 }
 
-void Fit(const FitFlags& flags) {
-  SetLogQuiet(flags.pca.quiet);
+void Fit(const FitFlags& flags, dist::Communicator& comm) {
+  SetLogQuiet(flags.pca.quiet || !comm.is_root());
   storage::LocalStore store;
   pipeline::FitResult fit =
-      pipeline::FitPca(store, flags.features, flags.output, Resolved(flags.pca), false);
-  if (!flags.pca.quiet) {
+      pipeline::FitPca(store, comm, flags.features, flags.output, Resolved(flags.pca), false);
+  if (!flags.pca.quiet && comm.is_root()) {
     fmt::print("{}\nmodel: {} ({:.1f} s)\n", PcaLine(fit.model), flags.output,
                fit.seconds_moments + fit.seconds_fit);
   }
 }
 
-void Transform(const TransformFlags& flags) {
-  SetLogQuiet(flags.quiet);
+void Transform(const TransformFlags& flags, dist::Communicator& comm) {
+  SetLogQuiet(flags.quiet || !comm.is_root());
   storage::LocalStore store;
   pca::PcaModel model = pca::PcaModel::Load(store, flags.pca_model);
   const pipeline::OutputLayout layout(flags.output);
   pipeline::TransformResult result =
-      pipeline::TransformPca(store, flags.features, model, layout.PcaFolder(), flags.resume);
-  if (!flags.quiet) {
+      pipeline::TransformPca(store, comm, flags.features, model, layout.PcaFolder(), flags.resume);
+  if (!flags.quiet && comm.is_root()) {
     fmt::print("projected {} rows to {} components: {} ({} parts, {:.1f} s)\n", result.rows,
                model.d_out(), layout.PcaFolder(), result.parts_written + result.parts_resumed,
                result.seconds);
   }
 }
 
-void Run(RunFlags& flags) {
+void Run(RunFlags& flags, dist::Communicator& comm) {
   storage::LocalStore store;
-  pipeline::ExtractSummary extract = RunExtraction(store, flags.extract);
+  pipeline::ExtractSummary extract = RunExtraction(store, comm, flags.extract);
   const pipeline::ExtractOptions& options = flags.extract.options;
   const pipeline::OutputLayout layout(options.output);
   if (extract.ok == 0) throw Error("no image could be read: nothing to fit a PCA on");
-  pipeline::FitResult fit = pipeline::FitPca(
-      store, layout.FeaturesFolder(), layout.PcaModelFolder(), Resolved(flags.pca), options.resume);
+  pipeline::FitResult fit =
+      pipeline::FitPca(store, comm, layout.FeaturesFolder(), layout.PcaModelFolder(),
+                       Resolved(flags.pca), options.resume);
   pipeline::TransformResult transform = pipeline::TransformPca(
-      store, layout.FeaturesFolder(), fit.model, layout.PcaFolder(), options.resume);
-  pipeline::AddPcaToManifest(store, layout, fit, transform, extract.seconds);
-  if (!options.quiet) {
+      store, comm, layout.FeaturesFolder(), fit.model, layout.PcaFolder(), options.resume);
+  if (comm.is_root()) pipeline::AddPcaToManifest(store, layout, fit, transform, extract.seconds);
+  if (!options.quiet && comm.is_root()) {
     fmt::print("{}\n", PcaLine(fit.model));
     fmt::print("seconds: extract {:.1f}, PCA moments {:.1f}, fit {:.1f}, transform {:.1f}\n",
-               extract.seconds, fit.seconds_moments, fit.seconds_fit, transform.seconds);
+               extract.seconds, fit.seconds_moments + fit.seconds_reduce, fit.seconds_fit,
+               transform.seconds);
     fmt::print("outputs: {0}/features, {0}/pca, {0}/pca_model, {0}/errors, {0}/manifest.json\n",
                options.output);
   }
@@ -117,7 +119,7 @@ void Run(RunFlags& flags) {
 
 }  // namespace
 
-void AddPcaCommand(CLI::App& app) {
+void AddPcaCommand(CLI::App& app, dist::Communicator& comm) {
   CLI::App* pca = app.add_subcommand("pca", "Fit a PCA on a run's features, or project with one");
   pca->require_subcommand(1);
 
@@ -131,7 +133,7 @@ void AddPcaCommand(CLI::App& app) {
   fit_cmd->add_option("-o,--output", fit->output, "Folder for the PCA model")->required();
   AddPcaFlags(*fit_cmd, fit->pca);
   fit_cmd->add_flag("-q,--quiet", fit->pca.quiet, "Print nothing but warnings and errors");
-  fit_cmd->callback([fit] { Fit(*fit); });
+  fit_cmd->callback([fit, &comm] { Fit(*fit, comm); });
 
   auto transform = std::make_shared<TransformFlags>();
   CLI::App* transform_cmd = pca->add_subcommand(
@@ -146,10 +148,10 @@ void AddPcaCommand(CLI::App& app) {
   transform_cmd->add_flag("--resume", transform->resume,
                           "Keep parts already projected with this model");
   transform_cmd->add_flag("-q,--quiet", transform->quiet, "Print nothing but warnings");
-  transform_cmd->callback([transform] { Transform(*transform); });
+  transform_cmd->callback([transform, &comm] { Transform(*transform, comm); });
 }
 
-void AddRunCommand(CLI::App& app, const std::string& command_line) {
+void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm) {
   auto flags = std::make_shared<RunFlags>();
   flags->extract.options.command_line = command_line;
   CLI::App* cmd = app.add_subcommand(
@@ -159,9 +161,9 @@ void AddRunCommand(CLI::App& app, const std::string& command_line) {
       "across the three steps");
   AddExtractFlags(*cmd, flags->extract);
   AddPcaFlags(*cmd, flags->pca);
-  cmd->callback([flags] {
+  cmd->callback([flags, &comm] {
     flags->pca.quiet = flags->extract.options.quiet;
-    Run(*flags);
+    Run(*flags, comm);
   });
 }
 

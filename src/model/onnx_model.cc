@@ -77,15 +77,18 @@ OnnxModel OnnxModel::Parse(std::string_view bytes, std::string source) {
 }
 
 OnnxModel OnnxModel::Read(storage::ObjectStore& store, const std::string& uri) {
+  return Parse(ReadBytes(store, uri), uri);
+}
+
+std::string OnnxModel::ReadBytes(storage::ObjectStore& store, const std::string& uri) {
   if (!store.Exists(uri)) {
     throw UsageError("model '" + uri +
                      "' does not exist: pass an ONNX file with --model (for a test model: "
                      "fruits model init -o demo.onnx)");
   }
-  auto file = store.NewRandomAccessFile(uri);
-  std::string bytes;
-  file->ReadAt(0, file->Size(), &bytes);
-  return Parse(bytes, uri);
+  Result<std::string> bytes = store.Read(uri);
+  if (!bytes.ok()) throw UsageError("cannot read model '" + uri + "': " + bytes.error());
+  return std::move(bytes).value();
 }
 
 OnnxModel::OnnxModel(std::unique_ptr<onnx::ModelProto> proto, std::string source,

@@ -51,6 +51,11 @@ class Catalog {
   // Files left out because their extension is not an image's.
   int64_t skipped() const { return skipped_; }
 
+  // The catalog as bytes, for rank 0 to send to the other processes; Deserialize restores it.
+  std::string Serialize() const;
+  // Throws fruits::Error when the bytes are not a serialised catalog.
+  static Catalog Deserialize(const std::string& bytes);
+
   // REQUIRES: shard_size > 0.
   std::vector<Shard> Shards(int64_t shard_size) const;
   // SHA-256 over the shard's URIs and labels: a part file written for these inputs says so.

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "pipeline/manifest.h"
@@ -90,8 +92,8 @@ std::string Preprocessing(const image::Preprocessor& preprocessor, model::Layout
 
 class ExtractRun {
  public:
-  ExtractRun(storage::ObjectStore& store, const ExtractOptions& options)
-      : store_(store), options_(options), layout_(options.output) {}
+  ExtractRun(storage::ObjectStore& store, dist::Communicator& comm, const ExtractOptions& options)
+      : store_(store), comm_(comm), options_(options), layout_(options.output) {}
 
   ExtractSummary Run() {
     const auto start = Clock::now();
@@ -99,40 +101,84 @@ class ExtractRun {
     const int threads = options_.threads > 0
                             ? options_.threads
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    CheckOutputFree(store_, layout_, options_.resume);
+    if (comm_.is_root()) CheckOutputFree(store_, layout_, options_.resume);
     ListInputs();
     LoadModel(threads);
     FindCompletedShards();
 
-    Progress progress("extract", static_cast<int64_t>(catalog_.size()), options_.quiet);
+    // Under mpirun, rank 0 shows its own share of the work.
+    const int64_t share = static_cast<int64_t>(catalog_.size()) / comm_.size();
+    Progress progress(comm_.size() == 1 ? "extract" : "extract (rank 0)", share,
+                      options_.quiet || !comm_.is_root());
     progress_ = &progress;
     progress.Update(handled_, summary_.failed);
+    const auto work_start = Clock::now();
     tbb::task_arena arena(threads);
     arena.execute([&] { RunStages(threads); });
     writer_.reset();  // a shard cut short by a stop request is discarded
     progress.Finish();
+    const double work_seconds = std::chrono::duration<double>(Clock::now() - work_start).count();
+    {
+      StageTimer timer(waiting_ns_);
+      tasks_->Finish();
+    }
+    CombineRanks(work_seconds);
 
     summary_.interrupted = summary_.shards_written + summary_.shards_resumed < summary_.shards;
     summary_.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     summary_.images_per_second = static_cast<double>(processed_) / summary_.seconds;
-    summary_.stages = {stage_ns_.read * 1e-9, stage_ns_.decode * 1e-9, stage_ns_.infer * 1e-9,
-                       stage_ns_.write * 1e-9};
-    WriteManifest(store_, layout_, options_, summary_, threads);
+    if (comm_.is_root()) WriteManifest(store_, layout_, options_, summary_, threads);
+    comm_.Barrier();
     return summary_;
   }
 
  private:
+  // Sums the counts of every rank into the summary, and gathers each rank's figures.
+  void CombineRanks(double work_seconds) {
+    const RankFigures mine{comm_.rank(), shards_written_here_, processed_, work_seconds,
+                           waiting_ns_ * 1e-9};
+    std::vector<double> totals = {static_cast<double>(summary_.ok - resumed_ok_),
+                                  static_cast<double>(summary_.failed - resumed_failed_),
+                                  static_cast<double>(processed_),
+                                  static_cast<double>(shards_written_here_),
+                                  stage_ns_.read * 1e-9,
+                                  stage_ns_.decode * 1e-9,
+                                  stage_ns_.infer * 1e-9,
+                                  stage_ns_.write * 1e-9};
+    comm_.AllReduceSum(totals);
+    summary_.ok = resumed_ok_ + static_cast<int64_t>(totals[0]);
+    summary_.failed = resumed_failed_ + static_cast<int64_t>(totals[1]);
+    processed_ = static_cast<int64_t>(totals[2]);
+    summary_.shards_written = static_cast<int64_t>(totals[3]);
+    summary_.stages = {totals[4], totals[5], totals[6], totals[7]};
+    summary_.processes = comm_.size();
+    for (const std::string& bytes : comm_.Gather(mine.Serialize())) {
+      summary_.ranks.push_back(RankFigures::Deserialize(bytes));
+    }
+  }
+
+ private:
+  // Rank 0 lists the input once; the others receive its catalog.
   void ListInputs() {
+    const auto start = Clock::now();
     const std::string& source = options_.input.empty() ? options_.input_list : options_.input;
-    catalog_ = options_.input.empty()
-                   ? Catalog::FromListFile(store_, options_.input_list, options_.catalog)
-                   : Catalog::FromFolder(store_, options_.input, options_.catalog);
+    std::string bytes;
+    if (comm_.is_root()) {
+      catalog_ = options_.input.empty()
+                     ? Catalog::FromListFile(store_, options_.input_list, options_.catalog)
+                     : Catalog::FromFolder(store_, options_.input, options_.catalog);
+      bytes = catalog_.Serialize();
+    }
+    comm_.Broadcast(bytes);
+    if (!comm_.is_root()) catalog_ = Catalog::Deserialize(bytes);
+    summary_.catalog_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     shards_ = catalog_.Shards(options_.shard_size);
     summary_.inputs = static_cast<int64_t>(catalog_.size());
     summary_.skipped_files = catalog_.skipped();
     summary_.shards = static_cast<int64_t>(shards_.size());
     LogInfo(std::to_string(catalog_.size()) + " images in " + std::to_string(shards_.size()) +
             " shard" + (shards_.size() == 1 ? "" : "s") + " from '" + source + "'" +
+            (comm_.size() > 1 ? " for " + std::to_string(comm_.size()) + " processes" : "") +
             (catalog_.skipped() > 0
                  ? " (" + std::to_string(catalog_.skipped()) + " files that are not images skipped)"
                  : ""));
@@ -143,8 +189,15 @@ class ExtractRun {
     model::ModelOptions model_options = options_.model_options;
     // One network per worker, one thread each: faster than one shared network (docs/models.md).
     model_options.backend_options = {.threads = 1, .concurrent_runs = threads};
+    // Rank 0 reads the model once; the others receive its bytes.
+    std::string bytes;
+    if (comm_.is_root()) bytes = model::OnnxModel::ReadBytes(store_, options_.model);
+    const auto broadcast_start = Clock::now();
+    comm_.Broadcast(bytes);
+    summary_.broadcast_seconds =
+        std::chrono::duration<double>(Clock::now() - broadcast_start).count();
     loaded_ = std::make_unique<model::LoadedModel>(
-        model::LoadModel(model::OnnxModel::Read(store_, options_.model), model_options));
+        model::LoadModel(model::OnnxModel::Parse(bytes, options_.model), model_options));
     const model::ImageInput& input = loaded_->backend->input();
     preprocessor_ = std::make_unique<image::Preprocessor>(
         image::PreprocessOptions{.width = input.width,
@@ -167,40 +220,58 @@ class ExtractRun {
                  {"fruits.preprocessing", Preprocessing(*preprocessor_, input.layout)}};
   }
 
+  // Rank 0 finds the shards an earlier run completed; every rank learns which are left.
   void FindCompletedShards() {
-    complete_.assign(shards_.size(), false);
     for (const Shard& shard : shards_) digests_.push_back(catalog_.ShardDigest(shard));
-    if (!options_.resume) return;
-    for (const Shard& shard : shards_) {
-      if (auto counts = FindCompletedShard(store_, layout_, shard, digests_[shard.id])) {
-        complete_[shard.id] = true;
-        ++summary_.shards_resumed;
-        summary_.ok += counts->ok;
-        summary_.failed += counts->failed;
-        handled_ += static_cast<int64_t>(shard.size());
+    std::string complete(shards_.size(), '0');
+    if (options_.resume && comm_.is_root()) {
+      for (const Shard& shard : shards_) {
+        if (auto counts = FindCompletedShard(store_, layout_, shard, digests_[shard.id])) {
+          complete[shard.id] = '1';
+          resumed_ok_ += counts->ok;
+          resumed_failed_ += counts->failed;
+          handled_ += static_cast<int64_t>(shard.size());
+        }
       }
     }
+    comm_.Broadcast(complete);
+    std::vector<double> resumed = {static_cast<double>(resumed_ok_),
+                                   static_cast<double>(resumed_failed_)};
+    comm_.AllReduceSum(resumed);  // only rank 0 counted: every rank gets its figures
+    resumed_ok_ = static_cast<int64_t>(resumed[0]);
+    resumed_failed_ = static_cast<int64_t>(resumed[1]);
+    for (const Shard& shard : shards_) {
+      if (complete[shard.id] == '0') {
+        pending_.push_back(shard.id);
+      } else {
+        ++summary_.shards_resumed;
+      }
+    }
+    summary_.ok = resumed_ok_;
+    summary_.failed = resumed_failed_;
     if (summary_.shards_resumed > 0) {
       LogInfo("resuming: " + std::to_string(summary_.shards_resumed) + " of " +
               std::to_string(shards_.size()) + " shards already complete");
     }
+    tasks_ = comm_.NewTaskQueue(static_cast<int64_t>(pending_.size()));
   }
 
   void RunStages(int threads) {
-    size_t shard = 0, next = 0;
+    const Shard* shard = nullptr;
+    size_t next = 0;
     auto list = [&](tbb::flow_control& control) -> BatchPtr {
-      while (shard < shards_.size() && (complete_[shard] || next == shards_[shard].end)) {
-        ++shard;
-        if (shard < shards_.size()) next = shards_[shard].begin;
+      if (shard == nullptr || next == shard->end) {
+        shard = StopSignal::Requested() ? nullptr : NextShard();
+        if (shard != nullptr) next = shard->begin;
       }
-      if (shard == shards_.size() || StopSignal::Requested()) {
+      if (shard == nullptr) {
         control.stop();
         return nullptr;
       }
       auto batch = std::make_shared<Batch>();
-      batch->shard = &shards_[shard];
-      batch->begin = std::max(next, shards_[shard].begin);
-      batch->end = std::min(batch->begin + options_.batch_size, shards_[shard].end);
+      batch->shard = shard;
+      batch->begin = next;
+      batch->end = std::min(next + options_.batch_size, shard->end);
       next = batch->end;
       return batch;
     };
@@ -221,6 +292,13 @@ class ExtractRun {
             tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::parallel, decode) &
             tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::parallel, infer) &
             tbb::make_filter<BatchPtr, void>(tbb::filter_mode::serial_in_order, write));
+  }
+
+  // The next shard this process works on, from the queue all processes share.
+  const Shard* NextShard() {
+    StageTimer timer(waiting_ns_);
+    std::optional<int64_t> task = tasks_->Next();
+    return task ? &shards_[pending_[*task]] : nullptr;
   }
 
   BatchPtr Decode(BatchPtr batch) {
@@ -286,18 +364,20 @@ class ExtractRun {
     if (batch.end == shard.end) {
       writer_->Commit();
       writer_.reset();
-      ++summary_.shards_written;
+      ++shards_written_here_;
     }
     progress_->Update(handled_, summary_.failed);
   }
 
   storage::ObjectStore& store_;
+  dist::Communicator& comm_;
   const ExtractOptions& options_;
   OutputLayout layout_;
   Catalog catalog_;
   std::vector<Shard> shards_;
   std::vector<std::string> digests_;
-  std::vector<bool> complete_;
+  std::vector<int64_t> pending_;  // ids of the shards left to do
+  std::unique_ptr<dist::TaskQueue> tasks_;
   std::unique_ptr<model::LoadedModel> loaded_;
   std::unique_ptr<image::Preprocessor> preprocessor_;
   std::vector<parquet::KeyValue> metadata_;
@@ -305,14 +385,34 @@ class ExtractRun {
   Progress* progress_ = nullptr;
   StageNanoseconds stage_ns_;
   ExtractSummary summary_;
-  int64_t processed_ = 0;  // inputs this run handled
+  std::atomic<int64_t> waiting_ns_{0};  // in the shared task queue
+  int64_t shards_written_here_ = 0;
+  int64_t resumed_ok_ = 0;
+  int64_t resumed_failed_ = 0;
+  int64_t processed_ = 0;  // inputs this process handled (all processes once combined)
   int64_t handled_ = 0;    // inputs handled, resumed shards included
 };
 
 }  // namespace
 
-ExtractSummary Extract(storage::ObjectStore& store, const ExtractOptions& options) {
-  return ExtractRun(store, options).Run();
+std::string RankFigures::Serialize() const {
+  return nlohmann::json{{"rank", rank},
+                        {"shards", shards},
+                        {"images", images},
+                        {"seconds", seconds},
+                        {"seconds_waiting", seconds_waiting}}
+      .dump();
+}
+
+RankFigures RankFigures::Deserialize(const std::string& bytes) {
+  const nlohmann::json j = nlohmann::json::parse(bytes);
+  return {j.at("rank").get<int>(), j.at("shards").get<int64_t>(), j.at("images").get<int64_t>(),
+          j.at("seconds").get<double>(), j.at("seconds_waiting").get<double>()};
+}
+
+ExtractSummary Extract(storage::ObjectStore& store, dist::Communicator& comm,
+                       const ExtractOptions& options) {
+  return ExtractRun(store, comm, options).Run();
 }
 
 }  // namespace fruits::pipeline

@@ -5,14 +5,17 @@
 // preprocess -> infer -> write. Batches never cross a shard boundary; the writer publishes each
 // shard's parts when its last batch is in. An image that cannot be read or decoded becomes an
 // error record and the run goes on: rows + error records = inputs. A stop request (Ctrl-C) lets
-// the batches in flight finish, keeps complete shards and discards the partial one.
+// the batches in flight finish, keeps complete shards and discards the partial one. Under
+// mpirun, every process runs this pipeline on the shards it takes from a shared queue.
 // Failures that end the run (no input, a model the backend cannot run, an output that cannot be
 // written) throw fruits::Error before or during the run, leaving complete shards in place.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "dist/communicator.h"
 #include "image/decode.h"
 #include "image/preprocessor.h"
 #include "model/model_loader.h"
@@ -53,6 +56,18 @@ struct StageSeconds {
   double write = 0;
 };
 
+// One process's share of a run (under mpirun; one entry otherwise).
+struct RankFigures {
+  int rank = 0;
+  int64_t shards = 0;
+  int64_t images = 0;
+  double seconds = 0;          // in the pipeline
+  double seconds_waiting = 0;  // for the next shard and for the other processes to finish
+
+  std::string Serialize() const;
+  static RankFigures Deserialize(const std::string& bytes);
+};
+
 struct ExtractSummary {
   int64_t inputs = 0;
   int64_t ok = 0;
@@ -63,16 +78,23 @@ struct ExtractSummary {
   int64_t shards_resumed = 0;  // complete from an earlier run, kept
   bool interrupted = false;
   double seconds = 0;
-  double model_seconds = 0;      // reading, checking and loading the model
+  double catalog_seconds = 0;    // listing the input (rank 0) and sending the catalog to all
+  double model_seconds = 0;      // reading, sending, checking and loading the model
+  double broadcast_seconds = 0;  // of which sending the model bytes to every process
   double images_per_second = 0;  // images this run decoded and inferred, per second of the run
   StageSeconds stages;
   model::FeatureLayer feature_layer;
   std::string model_sha256;
   std::string backend;
+  int processes = 1;
+  std::vector<RankFigures> ranks;  // on rank 0
 };
 
-// Throws UsageError for bad options (no input, an output already holding a run without
-// --resume), Error for failures that end the run.
-ExtractSummary Extract(storage::ObjectStore& store, const ExtractOptions& options);
+// Every process of `comm` calls it with the same options: rank 0 lists the input and reads the
+// model once and sends them to the others; shards go to whichever process asks first; counts
+// are combined on every rank; rank 0 writes the manifest. Throws UsageError for bad options (no
+// input, an output already holding a run without --resume), Error for failures that end the run.
+ExtractSummary Extract(storage::ObjectStore& store, dist::Communicator& comm,
+                       const ExtractOptions& options);
 
 }  // namespace fruits::pipeline

@@ -55,19 +55,35 @@ void WriteManifest(storage::ObjectStore& store, const OutputLayout& layout,
   manifest["preprocessing"] = {{"normalization", image::ToString(options.normalization)},
                                {"resize", image::ToString(options.resize)},
                                {"max_pixels", options.decode.max_pixels}};
-  manifest["settings"] = {
-      {"threads", threads}, {"batch_size", options.batch_size}, {"resume", options.resume}};
+  manifest["settings"] = {{"processes", summary.processes},
+                          {"threads", threads},
+                          {"batch_size", options.batch_size},
+                          {"resume", options.resume}};
   manifest["results"] = {{"ok", summary.ok},
                          {"failed", summary.failed},
                          {"shards_written", summary.shards_written},
                          {"shards_resumed", summary.shards_resumed}};
   manifest["seconds"] = {{"total", Round(summary.seconds, 3)},
+                         {"catalog", Round(summary.catalog_seconds, 3)},
                          {"model_load", Round(summary.model_seconds, 3)},
+                         {"model_broadcast", Round(summary.broadcast_seconds, 3)},
                          {"read", Round(summary.stages.read, 3)},
                          {"decode_preprocess", Round(summary.stages.decode, 3)},
                          {"infer", Round(summary.stages.infer, 3)},
                          {"write", Round(summary.stages.write, 3)}};
   manifest["images_per_second"] = Round(summary.images_per_second, 1);
+  if (summary.processes > 1) {
+    nlohmann::ordered_json ranks = nlohmann::ordered_json::array();
+    for (const RankFigures& r : summary.ranks) {
+      ranks.push_back({{"rank", r.rank},
+                       {"shards", r.shards},
+                       {"images", r.images},
+                       {"images_per_second", Round(r.seconds > 0 ? r.images / r.seconds : 0, 1)},
+                       {"seconds", Round(r.seconds, 3)},
+                       {"seconds_waiting", Round(r.seconds_waiting, 3)}});
+    }
+    manifest["ranks"] = ranks;
+  }
   manifest["peak_memory_mib"] = Round(static_cast<double>(PeakResidentBytes()) / (1 << 20), 1);
   manifest["outputs"] = {{"features", layout.FeaturesFolder()}, {"errors", layout.ErrorsFolder()}};
   auto file = store.NewWritableFile(layout.Manifest());
@@ -95,6 +111,7 @@ void AddPcaToManifest(storage::ObjectStore& store, const OutputLayout& layout, c
   manifest["outputs"]["pca"] = layout.PcaFolder();
   manifest["step_seconds"] = {{"extract", Round(extract_seconds, 3)},
                               {"pca_moments", Round(fit.seconds_moments, 3)},
+                              {"pca_reduce", Round(fit.seconds_reduce, 3)},
                               {"pca_fit", Round(fit.seconds_fit, 3)},
                               {"pca_transform", Round(transform.seconds, 3)}};
   auto file = store.NewWritableFile(layout.Manifest());

@@ -1,6 +1,8 @@
 #include "pipeline/pca_steps.h"
 
 #include <chrono>
+#include <cstring>
+#include <map>
 #include <optional>
 
 #include "parquet/reader.h"
@@ -111,58 +113,145 @@ std::string PcaModelDigest(const pca::PcaModel& model) {
   return hash.HexDigest();
 }
 
-FitResult FitPca(storage::ObjectStore& store, const std::string& features_folder,
-                 const std::string& model_folder, const pca::PcaOptions& options, bool resume) {
-  const std::vector<std::string> parts = FeatureParts(store, features_folder);
-  const std::string features_digest = FeaturesDigest(store, parts);
-  if (resume && store.Exists(model_folder + "/model.json")) {
-    pca::PcaModel existing = pca::PcaModel::Load(store, model_folder);
-    if (existing.Metadata(kFeaturesDigestKey) == features_digest &&
-        existing.Metadata(kOptionsKey) == OptionsText(options)) {
-      LogInfo("resuming: the PCA model in '" + model_folder + "' was fitted on these features");
-      return {std::move(existing), true, 0, 0};
+namespace {
+
+// Rank 0 lists the parts; every rank gets the same list.
+std::vector<std::string> SharedParts(storage::ObjectStore& store, dist::Communicator& comm,
+                                     const std::string& folder) {
+  std::string joined;
+  if (comm.is_root()) {
+    for (const auto& part : FeatureParts(store, folder)) joined += part + '\n';
+  }
+  comm.Broadcast(joined);
+  std::vector<std::string> parts;
+  for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1) {
+    parts.push_back(joined.substr(at, end - at));
+  }
+  return parts;
+}
+
+void PutNumber(std::string& out, uint64_t value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+uint64_t TakeNumber(const std::string& bytes, size_t& at) {
+  uint64_t value = 0;
+  if (bytes.size() - at < sizeof(value)) throw Error("truncated moments message");
+  std::memcpy(&value, bytes.data() + at, sizeof(value));
+  at += sizeof(value);
+  return value;
+}
+
+// This rank's moments, one per part it took, as (part index, serialised moments) records.
+std::string MomentsOfMyParts(storage::ObjectStore& store, dist::Communicator& comm,
+                             const std::vector<std::string>& parts) {
+  std::string records;
+  auto tasks = comm.NewTaskQueue(static_cast<int64_t>(parts.size()));
+  while (std::optional<int64_t> task = tasks->Next()) {
+    if (std::optional<pca::Moments> moments = PartMoments(store, parts[*task])) {
+      const std::string bytes = moments->Serialize();
+      PutNumber(records, static_cast<uint64_t>(*task));
+      PutNumber(records, bytes.size());
+      records += bytes;
     }
   }
-  auto start = Clock::now();
-  // Merged in part order: the same model however the parts were produced.
+  tasks->Finish();
+  return records;
+}
+
+// Rank 0: every part's moments merged in part order, so the result does not depend on which
+// process read which part.
+pca::Moments MergeInPartOrder(const std::vector<std::string>& gathered,
+                              const std::vector<std::string>& parts,
+                              const std::string& features_folder) {
+  std::map<uint64_t, pca::Moments> by_part;
+  for (const std::string& records : gathered) {
+    for (size_t at = 0; at < records.size();) {
+      const uint64_t part = TakeNumber(records, at);
+      const uint64_t size = TakeNumber(records, at);
+      if (records.size() - at < size) throw Error("truncated moments message");
+      by_part.emplace(part, pca::Moments::Deserialize(std::string_view(records).substr(at, size)));
+      at += size;
+    }
+  }
   std::optional<pca::Moments> total;
-  for (const auto& part : parts) {
-    std::optional<pca::Moments> moments = PartMoments(store, part);
-    if (!moments) continue;
+  for (auto& [part, moments] : by_part) {
     if (!total) {
       total = std::move(moments);
-    } else if (moments->dim() != total->dim()) {
-      throw Error("'" + part + "' holds " + std::to_string(moments->dim()) +
+    } else if (moments.dim() != total->dim()) {
+      throw Error("'" + parts[part] + "' holds " + std::to_string(moments.dim()) +
                   " features per row, the parts before it " + std::to_string(total->dim()));
     } else {
-      total->Merge(*moments);
+      total->Merge(moments);
     }
   }
   if (!total) throw Error("the features in '" + features_folder + "' have no rows");
-  const double seconds_moments = SecondsSince(start);
-
-  start = Clock::now();
-  pca::PcaModel model = pca::PcaModel::Fit(*total, options);
-  parquet::ParquetReader first(store.NewRandomAccessFile(parts.front()));
-  model.Save(store, model_folder,
-             {{"fruits.version", kVersion},
-              {"fruits.features", features_folder},
-              {kFeaturesDigestKey, features_digest},
-              {kOptionsKey, OptionsText(options)},
-              {"fruits.model.sha256", first.FindMetadata("fruits.model.sha256").value_or("")},
-              {"fruits.feature_layer", first.FindMetadata("fruits.feature_layer").value_or("")}});
-  return {std::move(model), false, seconds_moments, SecondsSince(start)};
+  return std::move(*total);
 }
 
-TransformResult TransformPca(storage::ObjectStore& store, const std::string& features_folder,
-                             const pca::PcaModel& model, const std::string& pca_folder,
-                             bool resume) {
+}  // namespace
+
+FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
+                 const std::string& features_folder, const std::string& model_folder,
+                 const pca::PcaOptions& options, bool resume) {
+  const std::vector<std::string> parts = SharedParts(store, comm, features_folder);
+  std::string features_digest;
+  std::string reuse = "0";
+  if (comm.is_root()) {
+    features_digest = FeaturesDigest(store, parts);
+    if (resume && store.Exists(model_folder + "/model.json")) {
+      pca::PcaModel existing = pca::PcaModel::Load(store, model_folder);
+      if (existing.Metadata(kFeaturesDigestKey) == features_digest &&
+          existing.Metadata(kOptionsKey) == OptionsText(options)) {
+        reuse = "1";
+      }
+    }
+  }
+  comm.Broadcast(reuse);
+  if (reuse == "1") {
+    LogInfo("resuming: the PCA model in '" + model_folder + "' was fitted on these features");
+    return {pca::PcaModel::Load(store, model_folder), true, 0, 0, 0};
+  }
+
+  auto start = Clock::now();
+  const std::string mine = MomentsOfMyParts(store, comm, parts);
+  const double seconds_moments = SecondsSince(start);
+  start = Clock::now();
+  const std::vector<std::string> gathered = comm.Gather(mine);
+  std::optional<pca::Moments> total;
+  if (comm.is_root()) total = MergeInPartOrder(gathered, parts, features_folder);
+  const double seconds_reduce = SecondsSince(start);
+
+  start = Clock::now();
+  if (comm.is_root()) {
+    pca::PcaModel model = pca::PcaModel::Fit(*total, options);
+    parquet::ParquetReader first(store.NewRandomAccessFile(parts.front()));
+    model.Save(store, model_folder,
+               {{"fruits.version", kVersion},
+                {"fruits.features", features_folder},
+                {kFeaturesDigestKey, features_digest},
+                {kOptionsKey, OptionsText(options)},
+                {"fruits.model.sha256", first.FindMetadata("fruits.model.sha256").value_or("")},
+                {"fruits.feature_layer", first.FindMetadata("fruits.feature_layer").value_or("")}});
+  }
+  // The other processes read the model rank 0 saved in the shared output folder.
+  comm.Barrier();
+  pca::PcaModel model = pca::PcaModel::Load(store, model_folder);
+  return {std::move(model), false, seconds_moments, seconds_reduce, SecondsSince(start)};
+}
+
+TransformResult TransformPca(storage::ObjectStore& store, dist::Communicator& comm,
+                             const std::string& features_folder, const pca::PcaModel& model,
+                             const std::string& pca_folder, bool resume) {
   const auto start = Clock::now();
   const std::string model_digest = PcaModelDigest(model);
   TransformResult result;
   std::vector<parquet::ColumnData> columns;
   std::vector<float> projected;
-  for (const auto& part : FeatureParts(store, features_folder)) {
+  const std::vector<std::string> parts = SharedParts(store, comm, features_folder);
+  auto tasks = comm.NewTaskQueue(static_cast<int64_t>(parts.size()));
+  while (std::optional<int64_t> task = tasks->Next()) {
+    const std::string& part = parts[*task];
     parquet::ParquetReader reader(store.NewRandomAccessFile(part));
     const int features = FeaturesColumn(reader, part);
     const std::string shard_digest = reader.FindMetadata(kShardDigestKey).value_or("");
@@ -208,6 +297,14 @@ TransformResult TransformPca(storage::ObjectStore& store, const std::string& fea
     ++result.parts_written;
     result.rows += reader.num_rows();
   }
+  tasks->Finish();
+  std::vector<double> totals = {static_cast<double>(result.rows),
+                                static_cast<double>(result.parts_written),
+                                static_cast<double>(result.parts_resumed)};
+  comm.AllReduceSum(totals);
+  result.rows = static_cast<int64_t>(totals[0]);
+  result.parts_written = static_cast<int64_t>(totals[1]);
+  result.parts_resumed = static_cast<int64_t>(totals[2]);
   result.seconds = SecondsSince(start);
   return result;
 }

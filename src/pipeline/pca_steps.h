@@ -5,13 +5,16 @@
 // were produced (threads, processes). Transform writes one PCA part per features part, named
 // alike, each published atomically; with `resume`, a part already written by the same model for
 // the same features is kept. A feature row holding NaN or an infinity ends the fit with an error
-// naming its path.
+// naming its path. Under mpirun, every process calls these with the same arguments: parts go
+// to whichever process asks first, rank 0 merges the per-part moments in part order, fits,
+// saves, and the others load the model it saved (the output folder is shared).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "pca/pca_model.h"
 #include "storage/object_store.h"
 
@@ -30,13 +33,15 @@ struct FitResult {
   pca::PcaModel model;
   bool reused = false;  // an existing model fitted on the same features was loaded (resume)
   double seconds_moments = 0;
-  double seconds_fit = 0;  // eigen-decomposition and saving
+  double seconds_reduce = 0;  // sending the per-part moments to rank 0 and merging them
+  double seconds_fit = 0;     // eigen-decomposition and saving
 };
 
 // Fits on the parts of `features_folder` and saves the model in `model_folder`. With `resume`,
 // a model already there that was fitted on the same features with the same options is reused.
-FitResult FitPca(storage::ObjectStore& store, const std::string& features_folder,
-                 const std::string& model_folder, const pca::PcaOptions& options, bool resume);
+FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
+                 const std::string& features_folder, const std::string& model_folder,
+                 const pca::PcaOptions& options, bool resume);
 
 struct TransformResult {
   int64_t rows = 0;
@@ -47,8 +52,8 @@ struct TransformResult {
 
 // Writes `pca_folder`/part-NNNNN.parquet (path, label, pca: list<float>) for every part of
 // `features_folder`.
-TransformResult TransformPca(storage::ObjectStore& store, const std::string& features_folder,
-                             const pca::PcaModel& model, const std::string& pca_folder,
-                             bool resume);
+TransformResult TransformPca(storage::ObjectStore& store, dist::Communicator& comm,
+                             const std::string& features_folder, const pca::PcaModel& model,
+                             const std::string& pca_folder, bool resume);
 
 }  // namespace fruits::pipeline

@@ -103,5 +103,24 @@ TEST(Catalog, ShardsCoverEveryImageOnceAndDigestsNameTheirInputs) {
             Catalog::FromFolder(store, dir.File("in"), {}).ShardDigest(shards[0]));
 }
 
+TEST(Catalog, SerializedCatalogsComeBackWhole) {
+  TempDir dir;
+  Touch(dir.path() / "in" / "Kiwi" / "a b.jpg", "12345");
+  Touch(dir.path() / "in" / "Pomme Épicée" / "ü.png");
+  Touch(dir.path() / "in" / "notes.txt");
+  storage::LocalStore store;
+  Catalog catalog = Catalog::FromFolder(store, dir.File("in"), {});
+  Catalog copy = Catalog::Deserialize(catalog.Serialize());
+  ASSERT_EQ(copy.size(), 2u);
+  EXPECT_EQ(copy.skipped(), 1);
+  EXPECT_EQ(copy.entries()[0].uri, catalog.entries()[0].uri);
+  EXPECT_EQ(copy.entries()[0].size, 5u);
+  EXPECT_EQ(copy.entries()[1].label, "Pomme Épicée");
+  EXPECT_EQ(copy.ShardDigest({0, 0, 2}), catalog.ShardDigest({0, 0, 2}));
+  std::string bytes = catalog.Serialize();
+  EXPECT_THROW(Catalog::Deserialize(bytes.substr(0, bytes.size() - 1)), Error);
+  EXPECT_THROW(Catalog::Deserialize(bytes + "x"), Error);
+}
+
 }  // namespace
 }  // namespace fruits::pipeline
