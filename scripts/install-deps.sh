@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config git
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libsnappy-dev libzstd-dev
-  libopencv-dev libonnx-dev libprotobuf-dev libtbb-dev
+  libopencv-dev libonnx-dev libprotobuf-dev libtbb-dev libxnnpack-dev libpthreadpool-dev
   libopenblas-dev liblapacke-dev
   libopenmpi-dev openmpi-bin
 )

@@ -22,8 +22,9 @@ struct ModelOptions {
   // The image size for a model whose input size is open (0: take the model's own).
   int64_t input_height = 0;
   int64_t input_width = 0;
-  // Which engine runs the model: "opencv".
-  std::string backend = "opencv";
+  // Which engine runs the model. "auto": XNNPACK when it runs the graph, else OpenCV (saying
+  // which operator forced it); "xnnpack" or "opencv" force one and fail when it cannot.
+  std::string backend = "auto";
   BackendOptions backend_options;
 };
 
@@ -34,7 +35,7 @@ struct LoadedModel {
   // The graph cut at its feature layer (before any backend-specific rewriting).
   OnnxModel graph;
   FeatureLayer feature_layer;
-  // What the backend rewrote in the graph to run it (one line each).
+  // What the backend rewrote or translated in the graph to run it (one line each).
   std::vector<std::string> rewrites;
   std::unique_ptr<Backend> backend;
 };

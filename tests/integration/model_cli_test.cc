@@ -53,9 +53,14 @@ TEST_F(ModelCli, InspectShowsInputOperatorsFeatureLayerAndBackend) {
         "operators      Add, BatchNormalization, Clip, Conv, Flatten, Gemm, GlobalAveragePool",
         "feature layer  'features' (1280 floats per image): input of the final classifier Gemm "
         "'logits'",
-        "backend        opencv: runs it", "Clip bounds turned from inputs into attributes: 35"}) {
+        "backend        xnnpack: runs it",
+        "BatchNormalization folded into the Conv before it: 52"}) {
     ExpectContains(r.out, expected);
   }
+  auto opencv = Fruits("model inspect --backend opencv " + ShellQuote(Model()));
+  ASSERT_EQ(opencv.exit_code, 0) << opencv.err;
+  ExpectContains(opencv.out, "backend        opencv: runs it");
+  ExpectContains(opencv.out, "Clip bounds turned from inputs into attributes: 35");
 }
 
 TEST_F(ModelCli, InspectWithAPooledFeatureLayer) {

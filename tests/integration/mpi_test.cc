@@ -29,7 +29,8 @@ using testing::TempDir;
 
 // OpenMPI refuses root (CI runs as root) unless told; --oversubscribe allows more ranks than cores.
 std::string MpiRun(int processes) {
-  return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np " +
+  return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe "
+         "-np " +
          std::to_string(processes) + " " + ShellQuote(FRUITS_BINARY);
 }
 
@@ -119,14 +120,12 @@ TEST_F(Mpi, AKilledProcessThenResumeGivesTheUninterruptedOutputs) {
   // Every image, one at a time, through the model at 224x224: slow enough to be killed midway.
   const std::string model = out.File("model224.onnx");
   ASSERT_EQ(testing::Fruits("model init --seed 2 -o " + ShellQuote(model)).exit_code, 0);
-  const std::string flags = "run --input " + ShellQuote(Data()) + " --model " +
-                            ShellQuote(model) + " --k 6 --shard-size 3 --batch-size 1 " +
-                            "--threads 1 -q -o ";
+  const std::string flags = "run --input " + ShellQuote(Data()) + " --model " + ShellQuote(model) +
+                            " --k 6 --shard-size 3 --batch-size 1 " + "--threads 1 -q -o ";
   ASSERT_EQ(testing::Fruits(flags + ShellQuote(out.File("whole"))).exit_code, 0);
   const std::string target = out.File("killed");
   {
-    testing::BackgroundProcess job(MpiRun(2) + " " + flags + ShellQuote(target),
-                                   out.File("log"));
+    testing::BackgroundProcess job(MpiRun(2) + " " + flags + ShellQuote(target), out.File("log"));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (Files(target + "/features").empty() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));

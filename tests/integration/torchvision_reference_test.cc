@@ -3,7 +3,8 @@
 // tests/references/torch_models.py (run by the CTest fixture "torch_fixtures") exports seeded
 // torchvision models as ONNX, at opsets 10 to 17, NCHW and NHWC (a Transpose in front, as
 // tf2onnx writes), with inputs and the features torch computes. We load each export the way
-// `fruits` does, run it, and compare within kTolerance of the largest feature magnitude.
+// `fruits` does, run it on each backend, and compare within kTolerance of the largest feature
+// magnitude; the two backends are also compared with each other.
 
 #include <gtest/gtest.h>
 
@@ -61,35 +62,83 @@ Tensor InputTensor(const nlohmann::json& run) {
   return tensor;
 }
 
-class TorchvisionReference : public ::testing::TestWithParam<std::string> {};
+// The fixture's input in the layout the backend takes (XNNPACK reads NHWC whatever the export).
+Tensor InputFor(const Backend& backend, const nlohmann::json& run) {
+  Tensor tensor = InputTensor(run);
+  if (backend.input().layout == Layout::kNchw || tensor.dim(3) == backend.input().channels) {
+    return tensor;
+  }
+  const int64_t n = tensor.dim(0), c = tensor.dim(1), hw = tensor.dim(2) * tensor.dim(3);
+  Tensor nhwc({n, tensor.dim(2), tensor.dim(3), c});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t p = 0; p < hw; ++p)
+        nhwc.data()[(i * hw + p) * c + k] = tensor.data()[(i * c + k) * hw + p];
+  return nhwc;
+}
+
+LoadedModel LoadCase(const nlohmann::json& c, const std::string& backend) {
+  storage::LocalStore store;
+  return LoadModel(OnnxModel::Read(store, kFixtures + "/" + c["model"].get<std::string>()),
+                   {.backend = backend});
+}
+
+const auto kCases = ::testing::Values(
+    "mobilenet_v2_nchw_op13", "mobilenet_v2_nhwc_op13", "resnet18_nchw_op13", "resnet18_nhwc_op13",
+    "mobilenet_v2_nchw_op10", "mobilenet_v2_nchw_op11", "mobilenet_v2_nchw_op12",
+    "mobilenet_v2_nchw_op14", "mobilenet_v2_nchw_op15", "mobilenet_v2_nchw_op16",
+    "mobilenet_v2_nchw_op17", "resnet18_nchw_op10", "resnet18_nchw_op17", "resnet50_nchw_op11",
+    "resnet50_nchw_op13", "efficientnet_b0_nchw_op13", "efficientnet_b0_nhwc_op13");
+
+class TorchvisionReference : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
+};
 
 TEST_P(TorchvisionReference, FeaturesEqualTorchvision) {
-  nlohmann::json c = FindCase(GetParam());
-  ASSERT_FALSE(c.is_null()) << GetParam() << " missing from " << kFixtures;
-  storage::LocalStore store;
-  LoadedModel loaded =
-      LoadModel(OnnxModel::Read(store, kFixtures + "/" + c["model"].get<std::string>()), {});
+  const auto& [name, backend] = GetParam();
+  nlohmann::json c = FindCase(name);
+  ASSERT_FALSE(c.is_null()) << name << " missing from " << kFixtures;
+  LoadedModel loaded = LoadCase(c, backend);
+  ASSERT_EQ(loaded.backend->name(), backend);
   EXPECT_EQ(loaded.backend->feature_dim(), c["feature_dim"].get<int64_t>());
-  EXPECT_EQ(LayoutName(loaded.backend->input().layout), c["layout"].get<std::string>());
+  EXPECT_EQ(LayoutName(loaded.backend->input().layout),
+            backend == "xnnpack" ? "NHWC" : c["layout"].get<std::string>());
   EXPECT_NE(loaded.feature_layer.reason.find("input of the final classifier Gemm"),
             std::string::npos);
   for (const auto& run : c["runs"]) {
-    Tensor features = loaded.backend->Run(InputTensor(run));
+    Tensor features = loaded.backend->Run(InputFor(*loaded.backend, run));
     std::vector<float> expected = ReadFloats(kFixtures + "/" + run["expected"].get<std::string>());
     ASSERT_EQ(features.size(), expected.size()) << "batch " << run["batch"];
-    EXPECT_LT(RelativeError(features, expected), kTolerance) << "batch " << run["batch"];
+    const double error = RelativeError(features, expected);
+    EXPECT_LT(error, kTolerance) << "batch " << run["batch"];
+    RecordProperty("relative_error_batch_" + run["batch"].dump(), std::to_string(error));
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Exports, TorchvisionReference,
-    ::testing::Values("mobilenet_v2_nchw_op13", "mobilenet_v2_nhwc_op13", "resnet18_nchw_op13",
-                      "resnet18_nhwc_op13", "mobilenet_v2_nchw_op10", "mobilenet_v2_nchw_op11",
-                      "mobilenet_v2_nchw_op12", "mobilenet_v2_nchw_op14", "mobilenet_v2_nchw_op15",
-                      "mobilenet_v2_nchw_op16", "mobilenet_v2_nchw_op17", "resnet18_nchw_op10",
-                      "resnet18_nchw_op17", "resnet50_nchw_op11", "resnet50_nchw_op13",
-                      "efficientnet_b0_nchw_op13", "efficientnet_b0_nhwc_op13"),
-    [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Exports, TorchvisionReference,
+                         ::testing::Combine(kCases, ::testing::Values("xnnpack", "opencv")),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                         });
+
+// The two backends agree with each other on every model both run, at the fixture's first batch.
+class BackendCrossCheck : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BackendCrossCheck, XnnpackAndOpenCvAgree) {
+  nlohmann::json c = FindCase(GetParam());
+  ASSERT_FALSE(c.is_null()) << GetParam() << " missing from " << kFixtures;
+  LoadedModel xnnpack = LoadCase(c, "xnnpack");
+  LoadedModel opencv = LoadCase(c, "opencv");
+  const nlohmann::json& run = c["runs"][0];
+  Tensor theirs = opencv.backend->Run(InputFor(*opencv.backend, run));
+  Tensor ours = xnnpack.backend->Run(InputFor(*xnnpack.backend, run));
+  EXPECT_LT(RelativeError(ours, std::vector<float>(theirs.data(), theirs.data() + theirs.size())),
+            kTolerance);
+}
+
+INSTANTIATE_TEST_SUITE_P(Exports, BackendCrossCheck, kCases,
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
 
 // `fruits model init`: torchvision's MobileNetV2 loaded with the weights of our ONNX file gives
 // our features, and those features look like a network's, not like noise or zeros.
@@ -108,7 +157,7 @@ TEST(BuiltInMobileNetV2, FeaturesEqualTorchvisionWithTheSameWeightsAndAreNotDege
   storage::LocalStore store;
   LoadedModel loaded = LoadModel(OnnxModel::Read(store, model_path), {});
   ASSERT_EQ(loaded.backend->feature_dim(), 1280);
-  Tensor features = loaded.backend->Run(InputTensor(run));
+  Tensor features = loaded.backend->Run(InputFor(*loaded.backend, run));
 
   const std::string torch_out = dir.File("torch.f32");
   auto r = testing::RunPythonReference(

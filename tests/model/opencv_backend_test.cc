@@ -28,7 +28,8 @@ void ExpectFeatures(const Tensor& features, const std::vector<float>& expected) 
   }
 }
 
-LoadedModel Load(const TinyNetOptions& options, ModelOptions model_options = {}) {
+LoadedModel Load(const TinyNetOptions& options,
+                 ModelOptions model_options = {.backend = "opencv"}) {
   return LoadModel(OnnxModel::Parse(TinyNet(options), "tiny.onnx"), model_options);
 }
 
@@ -59,7 +60,8 @@ TEST(OpenCvBackend, RunsEveryNormalisedFormLikeThePlainReference) {
 }
 
 TEST(OpenCvBackend, MaxBatchAndConcurrentCallersGetTheirOwnResults) {
-  LoadedModel loaded = Load({}, {.backend_options = {.threads = 1, .concurrent_runs = 2}});
+  LoadedModel loaded =
+      Load({}, {.backend = "opencv", .backend_options = {.threads = 1, .concurrent_runs = 2}});
   Tensor big = TinyImages(Backend::kMaxBatch);
   ExpectFeatures(loaded.backend->Run(big), TinyFeatures(big, false, 1e30f));
   Tensor a = TinyImages(7), b = TinyImages(9);
@@ -134,7 +136,7 @@ TEST(ModelLoader, AnOpenInputSizeIsRefused) {
         << e.what();
   }
   LoadedModel sized = LoadModel(OnnxModel::Parse(b.Serialize(), "open.onnx"),
-                                {.input_height = 5, .input_width = 7});
+                                {.input_height = 5, .input_width = 7, .backend = "opencv"});
   EXPECT_EQ(sized.backend->input().ToString(), "NCHW [?, 3, 5, 7]");
   EXPECT_EQ(sized.backend->feature_dim(), 3);
 }
@@ -159,7 +161,7 @@ TEST(OpenCvBackend, RunsASqueezeExcitationBlockAtAnyBatchSize) {
   b.Node("GlobalAveragePool", {"excited"}, "pooled");
   b.Node("Flatten", {"pooled"}, "features");
   b.Output("features", {-1, 2});
-  LoadedModel loaded = LoadModel(OnnxModel::Parse(b.Serialize(), "se.onnx"), {});
+  LoadedModel loaded = LoadModel(OnnxModel::Parse(b.Serialize(), "se.onnx"), {.backend = "opencv"});
   EXPECT_EQ(loaded.rewrites,
             std::vector<std::string>{"per-channel scales resized to their feature map: 1"});
   Tensor images({4, 2, 3, 3});
@@ -187,7 +189,8 @@ TEST(OpenCvBackend, RunsABatchViewAtAnyBatchSize) {
   b.Node("Concat", {"batch_1d", "minus_one"}, "view_shape", {{"axis", int64_t{0}}});
   b.Node("Reshape", {"r", "view_shape"}, "features");
   b.Output("features", {-1, 12});
-  LoadedModel loaded = LoadModel(OnnxModel::Parse(b.Serialize(), "view.onnx"), {});
+  LoadedModel loaded =
+      LoadModel(OnnxModel::Parse(b.Serialize(), "view.onnx"), {.backend = "opencv"});
   EXPECT_EQ(loaded.rewrites,
             (std::vector<std::string>{"batch-preserving Reshape chains turned into Flatten: 1",
                                       "unused nodes removed: 4"}));

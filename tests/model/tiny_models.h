@@ -28,7 +28,8 @@ inline constexpr int64_t kTinySize = 6;
 
 inline std::vector<float> TinyConvWeights() {
   std::vector<float> w(4 * 3 * 3 * 3);
-  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 37 % 17) - 8) / 16.0f;
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<float>(static_cast<int>(i * 37 % 17) - 8) / 16.0f;
   return w;
 }
 inline std::vector<float> TinyGemmWeights() { return {0.5f, -1, 0.25f, 2, -0.5f, 1, 1.5f, -2}; }

@@ -1,0 +1,95 @@
+// Translation of an ONNX graph into a plan for XNNPACK's subgraph API, independent of batch size.
+//
+// XNNPACK fixes every shape when a runtime is created, so the translation happens once per model
+// and the backend builds a subgraph from the plan for each batch size it meets. The plan is NHWC
+// end to end: rank-4 tensors are stored [N, H, W, C] whatever the export's layout, weights are
+// reordered for XNNPACK (OHWI, depthwise 1HWC), BatchNormalization is folded into the Conv before
+// it and activations into the operator before them. The plan owns every weight: a runtime keeps
+// pointers into Plan::weights, so the plan must outlive it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/layout.h"
+#include "model/onnx_model.h"
+
+namespace fruits::model::xnn {
+
+inline constexpr uint32_t kNoValue = std::numeric_limits<uint32_t>::max();
+
+struct Value {
+  // Physical dimensions (NHWC for rank 4); dims[0] of a batched value is the batch, set per build.
+  std::vector<size_t> dims;
+  bool batched = true;
+  // Index in Plan::weights for a static value, -1 for a computed one.
+  int weights = -1;
+};
+
+enum class OpKind {
+  kConvolution,
+  kDepthwiseConvolution,
+  kFullyConnected,
+  kAdd,
+  kMultiply,
+  kSubtract,
+  kDivide,
+  kClamp,
+  kSigmoid,
+  kHardSwish,
+  kGlobalAveragePool,
+  kMaxPool,
+  kAveragePool,
+  kPad,
+  kReshape,
+};
+
+struct Op {
+  OpKind kind = OpKind::kClamp;
+  uint32_t input = kNoValue;
+  // Second operand of a binary operator, or the filter of a convolution / fully connected.
+  uint32_t input2 = kNoValue;
+  uint32_t bias = kNoValue;
+  uint32_t output = kNoValue;
+  std::array<uint32_t, 4> padding{};  // top, right, bottom, left
+  std::array<uint32_t, 2> kernel{1, 1};
+  std::array<uint32_t, 2> stride{1, 1};
+  std::array<uint32_t, 2> dilation{1, 1};
+  uint32_t groups = 1;
+  size_t group_input_channels = 0;
+  size_t group_output_channels = 0;
+  float output_min = -std::numeric_limits<float>::infinity();
+  float output_max = std::numeric_limits<float>::infinity();
+  // kPad: physical paddings before and after each dimension.
+  std::vector<size_t> pre_padding;
+  std::vector<size_t> post_padding;
+  float padding_value = 0;
+};
+
+struct Plan {
+  std::vector<Value> values;
+  std::vector<Op> ops;
+  std::vector<std::vector<float>> weights;
+  uint32_t input = kNoValue;
+  uint32_t output = kNoValue;
+  // The tensor Run() takes: always NHWC.
+  ImageInput image;
+  int64_t feature_dim = 0;
+  // What the translation did to the graph, one line each ("BatchNormalization folded ...: 52").
+  std::vector<std::string> facts;
+};
+
+struct Translation {
+  std::optional<Plan> plan;
+  // Why the graph cannot run, naming the operator and the node; empty when plan is set.
+  std::string refusal;
+};
+
+// REQUIRES: the model is cut at its feature layer and its input size is fixed.
+Translation Translate(const OnnxModel& model);
+
+}  // namespace fruits::model::xnn

@@ -1,0 +1,250 @@
+// The XNNPACK backend against a plain C++ reference and against the OpenCV backend, its runtime
+// cache across batch sizes and callers, and its refusals and the fallback they cause.
+
+#include "model/xnnpack_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <thread>
+
+#include "model/graph_builder.h"
+#include "model/model_loader.h"
+#include "model/tiny_models.h"
+#include "util/error.h"
+
+namespace fruits::model {
+namespace {
+
+// Relative to the largest feature; float32 sums of a few hundred products.
+constexpr float kTolerance = 1e-5f;
+
+void ExpectNear(const Tensor& features, const std::vector<float>& expected) {
+  ASSERT_EQ(features.size(), expected.size());
+  float largest = 0;
+  for (float v : expected) largest = std::max(largest, std::abs(v));
+  ASSERT_GT(largest, 0.01f);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NEAR(features.data()[i], expected[i], kTolerance * largest) << "feature " << i;
+  }
+}
+
+std::vector<float> Values(const Tensor& t) { return {t.data(), t.data() + t.size()}; }
+
+Tensor NchwToNhwc(const Tensor& x) {
+  const int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+  Tensor out({n, h, w, c});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t p = 0; p < h * w; ++p)
+        out.data()[(i * h * w + p) * c + k] = x.data()[(i * c + k) * h * w + p];
+  return out;
+}
+
+LoadedModel Load(const std::string& bytes, const std::string& backend,
+                 BackendOptions options = {}) {
+  return LoadModel(OnnxModel::Parse(bytes, "test.onnx"),
+                   {.backend = backend, .backend_options = options});
+}
+
+TEST(XnnpackBackend, IsTheDefaultAndEqualsThePlainReferenceAtEveryBatchSize) {
+  // Clip is checked against OpenCV below: TinyNet's weights make a 0.75 clip ill-conditioned.
+  for (const TinyNetOptions& form :
+       {TinyNetOptions{}, TinyNetOptions{.nhwc = true},
+        TinyNetOptions{.identity_and_dropout = true, .constant_node = true},
+        TinyNetOptions{.opset = 10}}) {
+    SCOPED_TRACE("opset " + std::to_string(form.opset) + (form.nhwc ? ", NHWC" : "") +
+                 (form.identity_and_dropout ? ", Identity and Dropout" : ""));
+    LoadedModel loaded = Load(TinyNet(form), "auto");
+    ASSERT_EQ(loaded.backend->name(), "xnnpack");
+    EXPECT_EQ(loaded.backend->input().ToString(), "NHWC [?, 6, 6, 3]");
+    EXPECT_EQ(loaded.backend->feature_dim(), 4);
+    // 7 is the partial last batch of a run of 32s: its runtime is built once, then reused.
+    for (int64_t n : {1, 7, 32, 7, 32}) {
+      Tensor images = TinyImages(n, /*nhwc=*/true);
+      Tensor features = loaded.backend->Run(images);
+      EXPECT_EQ(features.shape(), (std::vector<int64_t>{n, 4}));
+      ExpectNear(features, TinyFeatures(images, true, 1e30f));
+    }
+  }
+}
+
+TEST(XnnpackBackend, TellsWhatTheTranslationDid) {
+  LoadedModel loaded = Load(TinyNet({.nhwc = true}), "xnnpack");
+  EXPECT_EQ(loaded.rewrites, (std::vector<std::string>{
+                                 "activations fused into the operator before them: 1",
+                                 "input Transpose to NCHW dropped (the backend reads NHWC): 1"}));
+}
+
+TEST(XnnpackBackend, ConcurrentCallersGetTheirOwnResults) {
+  LoadedModel loaded = Load(TinyNet(), "xnnpack", {.threads = 2, .concurrent_runs = 3});
+  std::vector<std::thread> callers;
+  std::vector<int> failures(4, 0);
+  // Relative to the largest feature of the batch, as ExpectNear, counted rather than asserted
+  // because gtest assertions are not for other threads.
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&, t] {
+      for (int round = 0; round < 20; ++round) {
+        const int64_t n = 1 + (t * 5 + round) % 9;
+        Tensor images = TinyImages(n, true);
+        std::vector<float> expected = TinyFeatures(images, true, 1e30f);
+        Tensor features = loaded.backend->Run(images);
+        float largest = 0;
+        for (float v : expected) largest = std::max(largest, std::abs(v));
+        for (size_t i = 0; i < expected.size(); ++i) {
+          failures[t] += std::abs(features.data()[i] - expected[i]) > kTolerance * largest;
+        }
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
+}
+
+// Conv + BatchNormalization + ReLU6, depthwise + BatchNormalization, squeeze-and-excitation,
+// a residual Add, max and average pooling, a per-channel affine, then a Gemm: every
+// translation path, checked against OpenCV on the same graph.
+std::string EveryPathNet() {
+  GraphBuilder b(13);
+  auto ramp = [](size_t n, float scale, float offset) {
+    std::vector<float> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = scale * std::sin(0.37f * i + offset);
+    return v;
+  };
+  auto bn = [&](const std::string& x, const std::string& name, int64_t c) {
+    std::vector<float> var = ramp(c, 0.2f, 1);
+    for (float& v : var) v += 0.5f;
+    b.Initializer(name + ".s", {c}, ramp(c, 0.5f, 2));
+    b.Initializer(name + ".b", {c}, ramp(c, 0.1f, 3));
+    b.Initializer(name + ".m", {c}, ramp(c, 0.1f, 4));
+    b.Initializer(name + ".v", {c}, var);
+    return b.Node("BatchNormalization", {x, name + ".s", name + ".b", name + ".m", name + ".v"},
+                  name);
+  };
+  std::string x = b.Input("image", {-1, 3, 9, 9});
+  b.Initializer("c1.w", {8, 3, 3, 3}, ramp(8 * 27, 0.3f, 0));
+  x = b.Node("Conv", {x, "c1.w"}, "c1",
+             {{"kernel_shape", std::vector<int64_t>{3, 3}},
+              {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+              {"strides", std::vector<int64_t>{2, 2}}});
+  x = bn(x, "bn1", 8);
+  b.Initializer("six.lo", {}, {0});
+  b.Initializer("six.hi", {}, {6});
+  const std::string block_in = b.Node("Clip", {x, "six.lo", "six.hi"}, "relu6");
+  b.Initializer("dw.w", {8, 1, 3, 3}, ramp(72, 0.4f, 5));
+  x = b.Node("Conv", {block_in, "dw.w"}, "dw",
+             {{"kernel_shape", std::vector<int64_t>{3, 3}},
+              {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+              {"group", int64_t{8}}});
+  x = bn(x, "bn2", 8);
+  const std::string gate_in = b.Node("GlobalAveragePool", {x}, "se.pool");
+  const std::string gate = b.Node("Sigmoid", {gate_in}, "se.gate");
+  x = b.Node("Mul", {x, gate}, "se.mul");
+  x = b.Node("Add", {x, block_in}, "residual");
+  x = b.Node("Relu", {x}, "residual.relu");
+  x = bn(x, "affine", 8);
+  x = b.Node(
+      "MaxPool", {x}, "maxpool",
+      {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{1, 1}}});
+  x = b.Node(
+      "AveragePool", {x}, "avgpool",
+      {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}});
+  x = b.Node("GlobalAveragePool", {x}, "pool");
+  x = b.Node("Flatten", {x}, "features", {{"axis", int64_t{1}}});
+  b.Initializer("fc.w", {5, 8}, ramp(40, 1, 6));
+  b.Initializer("fc.b", {5}, ramp(5, 1, 7));
+  x = b.Node("Gemm", {x, "fc.w", "fc.b"}, "fc", {{"transB", int64_t{1}}});
+  b.Output(x, {-1, 5});
+  return b.Serialize();
+}
+
+Tensor Images(int64_t n, const std::vector<int64_t>& chw) {
+  Tensor images({n, chw[0], chw[1], chw[2]});
+  for (size_t i = 0; i < images.size(); ++i) images.data()[i] = std::cos(0.11f * i * i + i);
+  return images;
+}
+
+TEST(XnnpackBackend, AgreesWithOpenCvOnEveryTranslationPath) {
+  // The tensor after the Gemm is the output; cutting keeps the Gemm's input: name the output.
+  const std::string model = EveryPathNet();
+  auto load = [&](const std::string& backend) {
+    return LoadModel(OnnxModel::Parse(model, "every.onnx"),
+                     {.feature_layer = "fc", .backend = backend});
+  };
+  LoadedModel xnn = load("xnnpack");
+  LoadedModel cv = load("opencv");
+  EXPECT_EQ(xnn.rewrites,
+            (std::vector<std::string>{"BatchNormalization folded into the Conv before it: 2",
+                                      "activations fused into the operator before them: 2"}));
+  for (int64_t n : {1, 7, 32}) {
+    Tensor images = Images(n, {3, 9, 9});
+    ExpectNear(xnn.backend->Run(NchwToNhwc(images)), Values(cv.backend->Run(images)));
+  }
+}
+
+// x.view(x.size(0), -1) before opset 11: the Concat computes a shape, not data, and is not run.
+TEST(XnnpackBackend, RunsABatchViewWithoutItsShapeComputation) {
+  GraphBuilder b(10);
+  b.Input("x", {-1, 3, 1, 1});
+  b.Node("Relu", {"x"}, "r");
+  b.Node("Shape", {"r"}, "shape");
+  b.Int64Initializer("zero", {}, {0});
+  b.Node("Gather", {"shape", "zero"}, "batch");
+  b.Node("Unsqueeze", {"batch"}, "batch_1d", {{"axes", std::vector<int64_t>{0}}});
+  b.Int64Initializer("minus_one", {1}, {-1});
+  b.Node("Concat", {"batch_1d", "minus_one"}, "view_shape", {{"axis", int64_t{0}}});
+  b.Node("Reshape", {"r", "view_shape"}, "features");
+  b.Output("features", {-1, 3});
+  LoadedModel loaded = Load(b.Serialize(), "auto");
+  ASSERT_EQ(loaded.backend->name(), "xnnpack");
+  Tensor images({4, 1, 1, 3});
+  for (size_t i = 0; i < images.size(); ++i) images.data()[i] = std::cos(1.3f * i);
+  Tensor features = loaded.backend->Run(images);
+  ASSERT_EQ(features.shape(), (std::vector<int64_t>{4, 3}));
+  for (size_t i = 0; i < images.size(); ++i) {
+    EXPECT_EQ(features.data()[i], std::max(0.0f, images.data()[i])) << i;
+  }
+}
+
+// Two branches joined by a Concat: OpenCV runs it, XNNPACK does not.
+std::string ConcatNet() {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("Relu", {"x"}, "a");
+  b.Node("Sigmoid", {"x"}, "b");
+  b.Node("Concat", {"a", "b"}, "joined", {{"axis", int64_t{1}}});
+  b.Node("GlobalAveragePool", {"joined"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "features");
+  b.Output("features", {-1, 6});
+  return b.Serialize();
+}
+
+TEST(XnnpackBackend, RefusesConcatNamingTheOperatorAndTheNode) {
+  auto refusal = XnnpackBackend::Refusal(OnnxModel::Parse(ConcatNet(), "concat.onnx"));
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(*refusal, "operator Concat (node 'joined') is not supported by the XNNPACK backend");
+  try {
+    Load(ConcatNet(), "xnnpack");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot run on the xnnpack backend: operator Concat "
+                                         "(node 'joined')"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(XnnpackBackend, AutoFallsBackToOpenCvSayingWhichOperatorForcedIt) {
+  ::testing::internal::CaptureStderr();
+  LoadedModel loaded = Load(ConcatNet(), "auto");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(loaded.backend->name(), "opencv");
+  EXPECT_NE(log.find("XNNPACK cannot run model 'test.onnx': operator Concat (node 'joined')"),
+            std::string::npos)
+      << log;
+  Tensor images = Images(2, {3, 4, 4});
+  EXPECT_EQ(loaded.backend->Run(images).shape(), (std::vector<int64_t>{2, 6}));
+}
+
+}  // namespace
+}  // namespace fruits::model
