@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <mutex>
@@ -17,6 +18,8 @@ namespace {
 constexpr int64_t kRequest = 0;
 constexpr int64_t kFinished = 1;
 constexpr int64_t kNoMoreTasks = -1;
+// How long rank 0's dispatcher sleeps between looks for requests: a few per shard at most.
+constexpr std::chrono::microseconds kPollInterval(200);
 
 // Rank 0 holds the counter and answers the other ranks from its dispatcher thread; it takes
 // its own tasks from the counter directly.
@@ -60,9 +63,16 @@ class MpiTaskQueue : public TaskQueue {
 
   void Dispatch() {
     for (int finished = 0; finished < size_ - 1;) {
-      int64_t message = 0;
+      // A blocking receive would spin on a core rank 0's own workers need: poll, then sleep.
+      int arrived = 0;
       MPI_Status status;
-      MPI_Recv(&message, 1, MPI_INT64_T, MPI_ANY_SOURCE, tag_, MPI_COMM_WORLD, &status);
+      MPI_Iprobe(MPI_ANY_SOURCE, tag_, MPI_COMM_WORLD, &arrived, &status);
+      if (!arrived) {
+        std::this_thread::sleep_for(kPollInterval);
+        continue;
+      }
+      int64_t message = 0;
+      MPI_Recv(&message, 1, MPI_INT64_T, status.MPI_SOURCE, tag_, MPI_COMM_WORLD, &status);
       if (message == kFinished) {
         ++finished;
         continue;

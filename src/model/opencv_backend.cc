@@ -135,13 +135,12 @@ OpenCvBackend::OpenCvBackend(const OnnxModel& model, const BackendOptions& optio
     : model_bytes_(model.Serialize()),
       source_(model.source()),
       input_(model.input()),
-      max_networks_(std::max(1, options.concurrent_runs)) {
+      networks_(std::max(1, options.concurrent_runs), [this] { return NewNetwork(); }) {
   cv::setNumThreads(options.threads > 0 ? options.threads : cv::getNumberOfCPUs());
-  networks_.push_back(NewNetwork());
   // One image through the network: proves OpenCV runs the graph and tells the feature size.
   Tensor probe(input_.BatchShape(1));
-  feature_dim_ = static_cast<int64_t>(Forward(*networks_.front(), probe).size());
-  idle_.push_back(networks_.front().get());
+  feature_dim_ = static_cast<int64_t>(
+      networks_.With([&](Network& network) { return Forward(network, probe); }).size());
 }
 
 OpenCvBackend::~OpenCvBackend() = default;
@@ -158,39 +157,8 @@ std::unique_ptr<OpenCvBackend::Network> OpenCvBackend::NewNetwork() const {
   return network;
 }
 
-OpenCvBackend::Network* OpenCvBackend::Acquire() {
-  std::unique_lock lock(mutex_);
-  if (idle_.empty() && networks_.size() < max_networks_) {
-    lock.unlock();
-    auto network = NewNetwork();
-    lock.lock();
-    networks_.push_back(std::move(network));
-    return networks_.back().get();
-  }
-  network_released_.wait(lock, [this] { return !idle_.empty(); });
-  Network* network = idle_.back();
-  idle_.pop_back();
-  return network;
-}
-
-void OpenCvBackend::Release(Network* network) {
-  {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(network);
-  }
-  network_released_.notify_one();
-}
-
 Tensor OpenCvBackend::Run(const Tensor& batch) {
-  Network* network = Acquire();
-  try {
-    Tensor features = Forward(*network, batch);
-    Release(network);
-    return features;
-  } catch (...) {
-    Release(network);
-    throw;
-  }
+  return networks_.With([&](Network& network) { return Forward(network, batch); });
 }
 
 Tensor OpenCvBackend::Forward(Network& network, const Tensor& batch) const {

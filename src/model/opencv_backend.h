@@ -6,14 +6,13 @@
 // OpenCV's thread count is process-wide: the constructor sets it from BackendOptions::threads.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model/backend.h"
+#include "model/instance_pool.h"
 #include "model/onnx_model.h"
 
 namespace fruits::model {
@@ -40,20 +39,13 @@ class OpenCvBackend : public Backend {
   struct Network;
 
   std::unique_ptr<Network> NewNetwork() const;
-  Network* Acquire();
-  void Release(Network* network);
   Tensor Forward(Network& network, const Tensor& batch) const;
 
   std::string model_bytes_;
   std::string source_;
   ImageInput input_;
   int64_t feature_dim_ = -1;
-  size_t max_networks_ = 1;
-
-  std::mutex mutex_;
-  std::condition_variable network_released_;
-  std::vector<std::unique_ptr<Network>> networks_;
-  std::vector<Network*> idle_;
+  InstancePool<Network> networks_;
 };
 
 }  // namespace fruits::model

@@ -145,7 +145,7 @@ std::optional<std::string> XnnpackBackend::Refusal(const OnnxModel& model) {
 XnnpackBackend::XnnpackBackend(const OnnxModel& model, const BackendOptions& options)
     : source_(model.source()),
       pool_(std::make_unique<ThreadPool>()),
-      max_slots_(std::max(1, options.concurrent_runs)) {
+      slots_(std::max(1, options.concurrent_runs), [] { return std::make_unique<Slot>(); }) {
   xnn::Translation translation = xnn::Translate(model);
   if (!translation.plan) {
     throw Error("model '" + source_ +
@@ -159,8 +159,6 @@ XnnpackBackend::XnnpackBackend(const OnnxModel& model, const BackendOptions& opt
       options.threads > 0 ? options.threads : std::thread::hardware_concurrency();
   // With one thread XNNPACK runs on the caller's thread: concurrent callers do not share a pool.
   if (threads > 1) pool_->handle = pthreadpool_create(threads);
-  slots_.push_back(std::make_unique<Slot>());
-  idle_.push_back(slots_.front().get());
   // One image through the graph: proves XNNPACK accepts it before any image is read.
   Run(Tensor(input_.BatchShape(1)));
 }
@@ -169,36 +167,8 @@ XnnpackBackend::~XnnpackBackend() = default;
 
 const std::vector<std::string>& XnnpackBackend::translation_facts() const { return plan_->facts; }
 
-XnnpackBackend::Slot* XnnpackBackend::Acquire() {
-  std::unique_lock lock(mutex_);
-  if (idle_.empty() && slots_.size() < max_slots_) {
-    slots_.push_back(std::make_unique<Slot>());
-    return slots_.back().get();
-  }
-  slot_released_.wait(lock, [this] { return !idle_.empty(); });
-  Slot* slot = idle_.back();
-  idle_.pop_back();
-  return slot;
-}
-
-void XnnpackBackend::Release(Slot* slot) {
-  {
-    std::lock_guard lock(mutex_);
-    idle_.push_back(slot);
-  }
-  slot_released_.notify_one();
-}
-
 Tensor XnnpackBackend::Run(const Tensor& batch) {
-  Slot* slot = Acquire();
-  try {
-    Tensor features = Forward(*slot, batch);
-    Release(slot);
-    return features;
-  } catch (...) {
-    Release(slot);
-    throw;
-  }
+  return slots_.With([&](Slot& slot) { return Forward(slot, batch); });
 }
 
 Tensor XnnpackBackend::Forward(Slot& slot, const Tensor& batch) {

@@ -10,14 +10,13 @@
 // the weights every runtime points to. Run() is safe to call from several threads.
 #pragma once
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "model/backend.h"
+#include "model/instance_pool.h"
 #include "model/onnx_model.h"
 
 namespace fruits::model {
@@ -50,8 +49,6 @@ class XnnpackBackend : public Backend {
   struct ThreadPool;
   struct Slot;
 
-  Slot* Acquire();
-  void Release(Slot* slot);
   Tensor Forward(Slot& slot, const Tensor& batch);
 
   std::string source_;
@@ -59,12 +56,7 @@ class XnnpackBackend : public Backend {
   std::unique_ptr<ThreadPool> pool_;
   ImageInput input_;
   int64_t feature_dim_ = 0;
-  size_t max_slots_ = 1;
-
-  std::mutex mutex_;
-  std::condition_variable slot_released_;
-  std::vector<std::unique_ptr<Slot>> slots_;
-  std::vector<Slot*> idle_;
+  InstancePool<Slot> slots_;
 };
 
 }  // namespace fruits::model

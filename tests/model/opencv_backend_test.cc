@@ -15,19 +15,6 @@
 namespace fruits::model {
 namespace {
 
-// Relative to the largest feature, as for the big models; float32 sums of 54 products.
-constexpr float kTolerance = 1e-5f;
-
-void ExpectFeatures(const Tensor& features, const std::vector<float>& expected) {
-  ASSERT_EQ(features.size(), expected.size());
-  float largest = 0;
-  for (float v : expected) largest = std::max(largest, std::abs(v));
-  ASSERT_GT(largest, 0.01f);
-  for (size_t i = 0; i < expected.size(); ++i) {
-    EXPECT_NEAR(features.data()[i], expected[i], kTolerance * largest) << "feature " << i;
-  }
-}
-
 LoadedModel Load(const TinyNetOptions& options,
                  ModelOptions model_options = {.backend = "opencv"}) {
   return LoadModel(OnnxModel::Parse(TinyNet(options), "tiny.onnx"), model_options);
@@ -41,7 +28,7 @@ TEST(OpenCvBackend, FeaturesEqualThePlainReference) {
     Tensor images = TinyImages(n);
     Tensor features = loaded.backend->Run(images);
     EXPECT_EQ(features.shape(), (std::vector<int64_t>{n, 4}));
-    ExpectFeatures(features, TinyFeatures(images, false, 1e30f));
+    ExpectFeaturesNear(features, TinyFeatures(images, false, 1e30f));
   }
 }
 
@@ -54,8 +41,8 @@ TEST(OpenCvBackend, RunsEveryNormalisedFormLikeThePlainReference) {
   for (const TinyNetOptions& form : forms) {
     LoadedModel loaded = Load(form);
     Tensor images = TinyImages(5, form.nhwc);
-    ExpectFeatures(loaded.backend->Run(images),
-                   TinyFeatures(images, form.nhwc, form.clip_with_inputs ? 0.75f : 1e30f));
+    ExpectFeaturesNear(loaded.backend->Run(images),
+                       TinyFeatures(images, form.nhwc, form.clip_with_inputs ? 0.75f : 1e30f));
   }
 }
 
@@ -63,7 +50,7 @@ TEST(OpenCvBackend, MaxBatchAndConcurrentCallersGetTheirOwnResults) {
   LoadedModel loaded =
       Load({}, {.backend = "opencv", .backend_options = {.threads = 1, .concurrent_runs = 2}});
   Tensor big = TinyImages(Backend::kMaxBatch);
-  ExpectFeatures(loaded.backend->Run(big), TinyFeatures(big, false, 1e30f));
+  ExpectFeaturesNear(loaded.backend->Run(big), TinyFeatures(big, false, 1e30f));
   Tensor a = TinyImages(7), b = TinyImages(9);
   Tensor features_a, features_b;
   std::thread ta([&] {
@@ -74,8 +61,8 @@ TEST(OpenCvBackend, MaxBatchAndConcurrentCallersGetTheirOwnResults) {
   });
   ta.join();
   tb.join();
-  ExpectFeatures(features_a, TinyFeatures(a, false, 1e30f));
-  ExpectFeatures(features_b, TinyFeatures(b, false, 1e30f));
+  ExpectFeaturesNear(features_a, TinyFeatures(a, false, 1e30f));
+  ExpectFeaturesNear(features_b, TinyFeatures(b, false, 1e30f));
 }
 
 TEST(OpenCvBackend, RefusesAnUnsupportedOperatorNamingItAndItsNode) {

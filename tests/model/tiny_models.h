@@ -6,7 +6,10 @@
 // inputs) so each normalisation pass has something to do.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -109,6 +112,19 @@ inline std::vector<float> TinyFeatures(const Tensor& images, bool nhwc, float cl
     }
   }
   return features;
+}
+
+// Every feature within `tolerance` of the largest expected magnitude (float32 sums of a few
+// hundred products stay well within 1e-5).
+inline void ExpectFeaturesNear(const Tensor& features, const std::vector<float>& expected,
+                               float tolerance = 1e-5f) {
+  ASSERT_EQ(features.size(), expected.size());
+  float largest = 0;
+  for (float v : expected) largest = std::max(largest, std::abs(v));
+  ASSERT_GT(largest, 0.01f);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_NEAR(features.data()[i], expected[i], tolerance * largest) << "feature " << i;
+  }
 }
 
 }  // namespace fruits::model

@@ -16,19 +16,6 @@
 namespace fruits::model {
 namespace {
 
-// Relative to the largest feature; float32 sums of a few hundred products.
-constexpr float kTolerance = 1e-5f;
-
-void ExpectNear(const Tensor& features, const std::vector<float>& expected) {
-  ASSERT_EQ(features.size(), expected.size());
-  float largest = 0;
-  for (float v : expected) largest = std::max(largest, std::abs(v));
-  ASSERT_GT(largest, 0.01f);
-  for (size_t i = 0; i < expected.size(); ++i) {
-    EXPECT_NEAR(features.data()[i], expected[i], kTolerance * largest) << "feature " << i;
-  }
-}
-
 std::vector<float> Values(const Tensor& t) { return {t.data(), t.data() + t.size()}; }
 
 Tensor NchwToNhwc(const Tensor& x) {
@@ -64,7 +51,7 @@ TEST(XnnpackBackend, IsTheDefaultAndEqualsThePlainReferenceAtEveryBatchSize) {
       Tensor images = TinyImages(n, /*nhwc=*/true);
       Tensor features = loaded.backend->Run(images);
       EXPECT_EQ(features.shape(), (std::vector<int64_t>{n, 4}));
-      ExpectNear(features, TinyFeatures(images, true, 1e30f));
+      ExpectFeaturesNear(features, TinyFeatures(images, true, 1e30f));
     }
   }
 }
@@ -80,8 +67,8 @@ TEST(XnnpackBackend, ConcurrentCallersGetTheirOwnResults) {
   LoadedModel loaded = Load(TinyNet(), "xnnpack", {.threads = 2, .concurrent_runs = 3});
   std::vector<std::thread> callers;
   std::vector<int> failures(4, 0);
-  // Relative to the largest feature of the batch, as ExpectNear, counted rather than asserted
-  // because gtest assertions are not for other threads.
+  // Relative to the largest feature of the batch, as ExpectFeaturesNear, counted rather than
+  // asserted because gtest assertions are not for other threads.
   for (int t = 0; t < 4; ++t) {
     callers.emplace_back([&, t] {
       for (int round = 0; round < 20; ++round) {
@@ -92,7 +79,7 @@ TEST(XnnpackBackend, ConcurrentCallersGetTheirOwnResults) {
         float largest = 0;
         for (float v : expected) largest = std::max(largest, std::abs(v));
         for (size_t i = 0; i < expected.size(); ++i) {
-          failures[t] += std::abs(features.data()[i] - expected[i]) > kTolerance * largest;
+          failures[t] += std::abs(features.data()[i] - expected[i]) > 1e-5f * largest;
         }
       }
     });
@@ -178,7 +165,7 @@ TEST(XnnpackBackend, AgreesWithOpenCvOnEveryTranslationPath) {
                                       "activations fused into the operator before them: 2"}));
   for (int64_t n : {1, 7, 32}) {
     Tensor images = Images(n, {3, 9, 9});
-    ExpectNear(xnn.backend->Run(NchwToNhwc(images)), Values(cv.backend->Run(images)));
+    ExpectFeaturesNear(xnn.backend->Run(NchwToNhwc(images)), Values(cv.backend->Run(images)));
   }
 }
 
