@@ -131,12 +131,13 @@ TEST_F(Mpi, AKilledProcessThenResumeGivesTheUninterruptedOutputs) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
     ASSERT_FALSE(Files(target + "/features").empty()) << ReadFile(out.File("log"));
-    // Kill the newest process, a rank, not mpirun: the job must notice and end. The bracket
-    // keeps the pattern from matching the shell that runs pkill.
+    // Kill the newest process of this job (a rank, not mpirun, which starts first): the job
+    // must notice and end. The output folder in the pattern keeps other tests' processes safe;
+    // the bracket keeps it from matching the shell that runs pkill.
     std::string binary = FRUITS_BINARY;
     const size_t name = binary.rfind('/') + 1;
     binary.replace(name, 1, "[" + binary.substr(name, 1) + "]");
-    RunCommand("pkill -KILL -f -n " + ShellQuote(binary + " run"));
+    RunCommand("pkill -KILL -f -n " + ShellQuote(binary + " run .* -o " + target));
     const int status = job.Wait();
     EXPECT_NE(status, 0);
     ExpectContains(ReadFile(out.File("log")), "exited on signal 9");
