@@ -71,6 +71,23 @@ inline std::string TinyNet(const TinyNetOptions& options = {}) {
   return b.Serialize();
 }
 
+// PyTorch's x.view(x.size(0), -1) before opset 11: Relu, then Reshape(r, Concat(Unsqueeze(
+// Gather(Shape(r), 0)), [-1])), output "features" [N, channels * height * width].
+inline std::string BatchViewNet(int64_t channels, int64_t height, int64_t width) {
+  GraphBuilder b(10);
+  b.Input("x", {-1, channels, height, width});
+  b.Node("Relu", {"x"}, "r");
+  b.Node("Shape", {"r"}, "shape");
+  b.Int64Initializer("zero", {}, {0});
+  b.Node("Gather", {"shape", "zero"}, "batch");
+  b.Node("Unsqueeze", {"batch"}, "batch_1d", {{"axes", std::vector<int64_t>{0}}});
+  b.Int64Initializer("minus_one", {1}, {-1});
+  b.Node("Concat", {"batch_1d", "minus_one"}, "view_shape", {{"axis", int64_t{0}}});
+  b.Node("Reshape", {"r", "view_shape"}, "features");
+  b.Output("features", {-1, channels * height * width});
+  return b.Serialize();
+}
+
 // Deterministic images in [-1, 1], in the layout asked for.
 inline Tensor TinyImages(int64_t n, bool nhwc = false) {
   Tensor images(nhwc ? std::vector<int64_t>{n, kTinySize, kTinySize, 3}
