@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "util/byte_codec.h"
 #include "util/error.h"
 
 namespace fruits::pca {
@@ -26,18 +27,6 @@ constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 8 + 4 + 4 + 8 + 8;
 
 int64_t TriangleSize(int64_t dim) { return dim * (dim + 1) / 2; }
-
-void PutU64(uint64_t value, std::string* out) {
-  char bytes[8];
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-  out->append(bytes, 8);
-}
-
-uint64_t GetU64(const char* bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
-  return value;
-}
 
 // Folds a group of `count_b` rows with mean `mean_b` into (count_a, mean_a, scatter_a), whose
 // scatter already includes the group's own scatter about mean_b: Chan, Golub and LeVeque's
@@ -123,13 +112,13 @@ std::string Moments::Serialize() const {
   std::string out;
   out.reserve(kHeaderBytes + 8 * (dim_ + TriangleSize(dim_)));
   out.append(kMagic, sizeof(kMagic));
-  PutU64(kVersion, &out);  // uint32 version then uint32 zero, little-endian
-  PutU64(static_cast<uint64_t>(dim_), &out);
-  PutU64(static_cast<uint64_t>(count_), &out);
-  for (double m : mean_) PutU64(std::bit_cast<uint64_t>(m), &out);
+  AppendU64(out, kVersion);  // uint32 version then uint32 zero, little-endian
+  AppendU64(out, static_cast<uint64_t>(dim_));
+  AppendU64(out, static_cast<uint64_t>(count_));
+  for (double m : mean_) AppendU64(out, std::bit_cast<uint64_t>(m));
   for (int64_t i = 0; i < dim_; ++i) {
     for (int64_t j = i; j < dim_; ++j)
-      PutU64(std::bit_cast<uint64_t>(scatter_[i * dim_ + j]), &out);
+      AppendU64(out, std::bit_cast<uint64_t>(scatter_[i * dim_ + j]));
   }
   return out;
 }
@@ -138,14 +127,14 @@ Moments Moments::Deserialize(std::string_view bytes) {
   if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0) {
     throw Error("these bytes are not serialised PCA moments (no FRUITSMO header)");
   }
-  const uint64_t version = GetU64(bytes.data() + 8);
+  const uint64_t version = LoadU64(bytes.data() + 8);
   if (version != kVersion) {
     throw Error("serialised PCA moments of version " + std::to_string(version) +
                 ", this build reads version " + std::to_string(kVersion) +
                 ": use the same fruits version on every process");
   }
-  const uint64_t dim = GetU64(bytes.data() + 16);
-  const uint64_t count = GetU64(bytes.data() + 24);
+  const uint64_t dim = LoadU64(bytes.data() + 16);
+  const uint64_t count = LoadU64(bytes.data() + 24);
   // dim <= 2^24 keeps the size arithmetic below far from overflow.
   if (dim < 1 || dim > (uint64_t{1} << 24) || count > (uint64_t{1} << 62)) {
     throw Error("serialised PCA moments with an impossible header (dim " + std::to_string(dim) +
@@ -162,12 +151,12 @@ Moments Moments::Deserialize(std::string_view bytes) {
   moments.count_ = static_cast<int64_t>(count);
   const char* p = bytes.data() + kHeaderBytes;
   for (double& m : moments.mean_) {
-    m = std::bit_cast<double>(GetU64(p));
+    m = std::bit_cast<double>(LoadU64(p));
     p += 8;
   }
   for (int64_t i = 0; i < d; ++i) {
     for (int64_t j = i; j < d; ++j) {
-      moments.scatter_[i * d + j] = std::bit_cast<double>(GetU64(p));
+      moments.scatter_[i * d + j] = std::bit_cast<double>(LoadU64(p));
       p += 8;
     }
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <sstream>
 
+#include "util/byte_codec.h"
 #include "util/error.h"
 #include "util/sha256.h"
 
@@ -91,69 +92,28 @@ Catalog Catalog::FromListFile(storage::ObjectStore& store, const std::string& li
   return catalog;
 }
 
-namespace {
-
-void PutNumber(std::string& out, uint64_t value) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(value >> (8 * i)));
-}
-
-void PutText(std::string& out, const std::string& text) {
-  PutNumber(out, text.size());
-  out += text;
-}
-
-// Reads what PutNumber and PutText wrote, refusing to run past the end.
-class Reader {
- public:
-  explicit Reader(const std::string& bytes) : bytes_(bytes) {}
-  uint64_t Number() {
-    Need(8);
-    uint64_t value = 0;
-    for (int i = 0; i < 8; ++i) value |= uint64_t{static_cast<uint8_t>(bytes_[at_ + i])} << (8 * i);
-    at_ += 8;
-    return value;
-  }
-  std::string Text() {
-    const uint64_t size = Number();
-    Need(size);
-    std::string text = bytes_.substr(at_, size);
-    at_ += size;
-    return text;
-  }
-  bool done() const { return at_ == bytes_.size(); }
-
- private:
-  void Need(uint64_t n) const {
-    if (n > bytes_.size() - at_) throw Error("a serialised catalog is truncated");
-  }
-  const std::string& bytes_;
-  size_t at_ = 0;
-};
-
-}  // namespace
-
 std::string Catalog::Serialize() const {
   std::string out;
-  PutNumber(out, static_cast<uint64_t>(skipped_));
-  PutNumber(out, entries_.size());
+  AppendU64(out, static_cast<uint64_t>(skipped_));
+  AppendU64(out, entries_.size());
   for (const CatalogEntry& entry : entries_) {
-    PutText(out, entry.uri);
-    PutText(out, entry.label);
-    PutNumber(out, entry.size);
+    AppendBytes(out, entry.uri);
+    AppendBytes(out, entry.label);
+    AppendU64(out, entry.size);
   }
   return out;
 }
 
 Catalog Catalog::Deserialize(const std::string& bytes) {
-  Reader reader(bytes);
+  ByteReader reader(bytes, "a serialised catalog");
   Catalog catalog;
-  catalog.skipped_ = static_cast<int64_t>(reader.Number());
-  const uint64_t count = reader.Number();
+  catalog.skipped_ = static_cast<int64_t>(reader.U64());
+  const uint64_t count = reader.U64();
   for (uint64_t i = 0; i < count; ++i) {
     CatalogEntry entry;
-    entry.uri = reader.Text();
-    entry.label = reader.Text();
-    entry.size = reader.Number();
+    entry.uri = reader.Bytes();
+    entry.label = reader.Bytes();
+    entry.size = reader.U64();
     catalog.entries_.push_back(std::move(entry));
   }
   if (!reader.done()) throw Error("a serialised catalog has trailing bytes");

@@ -1,12 +1,12 @@
 #include "pipeline/pca_steps.h"
 
 #include <chrono>
-#include <cstring>
 #include <map>
 #include <optional>
 
 #include "parquet/reader.h"
 #include "parquet/writer.h"
+#include "util/byte_codec.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/sha256.h"
@@ -130,18 +130,6 @@ std::vector<std::string> SharedParts(storage::ObjectStore& store, dist::Communic
   return parts;
 }
 
-void PutNumber(std::string& out, uint64_t value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
-}
-
-uint64_t TakeNumber(const std::string& bytes, size_t& at) {
-  uint64_t value = 0;
-  if (bytes.size() - at < sizeof(value)) throw Error("truncated moments message");
-  std::memcpy(&value, bytes.data() + at, sizeof(value));
-  at += sizeof(value);
-  return value;
-}
-
 // This rank's moments, one per part it took, as (part index, serialised moments) records.
 std::string MomentsOfMyParts(storage::ObjectStore& store, dist::Communicator& comm,
                              const std::vector<std::string>& parts) {
@@ -149,10 +137,8 @@ std::string MomentsOfMyParts(storage::ObjectStore& store, dist::Communicator& co
   auto tasks = comm.NewTaskQueue(static_cast<int64_t>(parts.size()));
   while (std::optional<int64_t> task = tasks->Next()) {
     if (std::optional<pca::Moments> moments = PartMoments(store, parts[*task])) {
-      const std::string bytes = moments->Serialize();
-      PutNumber(records, static_cast<uint64_t>(*task));
-      PutNumber(records, bytes.size());
-      records += bytes;
+      AppendU64(records, static_cast<uint64_t>(*task));
+      AppendBytes(records, moments->Serialize());
     }
   }
   tasks->Finish();
@@ -166,12 +152,10 @@ pca::Moments MergeInPartOrder(const std::vector<std::string>& gathered,
                               const std::string& features_folder) {
   std::map<uint64_t, pca::Moments> by_part;
   for (const std::string& records : gathered) {
-    for (size_t at = 0; at < records.size();) {
-      const uint64_t part = TakeNumber(records, at);
-      const uint64_t size = TakeNumber(records, at);
-      if (records.size() - at < size) throw Error("truncated moments message");
-      by_part.emplace(part, pca::Moments::Deserialize(std::string_view(records).substr(at, size)));
-      at += size;
+    ByteReader reader(records, "a moments message");
+    while (!reader.done()) {
+      const uint64_t part = reader.U64();
+      by_part.emplace(part, pca::Moments::Deserialize(reader.Bytes()));
     }
   }
   std::optional<pca::Moments> total;
@@ -223,21 +207,23 @@ FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
   const double seconds_reduce = SecondsSince(start);
 
   start = Clock::now();
+  std::optional<pca::PcaModel> model;
   if (comm.is_root()) {
-    pca::PcaModel model = pca::PcaModel::Fit(*total, options);
+    model = pca::PcaModel::Fit(*total, options);
     parquet::ParquetReader first(store.NewRandomAccessFile(parts.front()));
-    model.Save(store, model_folder,
-               {{"fruits.version", kVersion},
-                {"fruits.features", features_folder},
-                {kFeaturesDigestKey, features_digest},
-                {kOptionsKey, OptionsText(options)},
-                {"fruits.model.sha256", first.FindMetadata("fruits.model.sha256").value_or("")},
-                {"fruits.feature_layer", first.FindMetadata("fruits.feature_layer").value_or("")}});
+    model->Save(
+        store, model_folder,
+        {{"fruits.version", kVersion},
+         {"fruits.features", features_folder},
+         {kFeaturesDigestKey, features_digest},
+         {kOptionsKey, OptionsText(options)},
+         {"fruits.model.sha256", first.FindMetadata("fruits.model.sha256").value_or("")},
+         {"fruits.feature_layer", first.FindMetadata("fruits.feature_layer").value_or("")}});
   }
   // The other processes read the model rank 0 saved in the shared output folder.
   comm.Barrier();
-  pca::PcaModel model = pca::PcaModel::Load(store, model_folder);
-  return {std::move(model), false, seconds_moments, seconds_reduce, SecondsSince(start)};
+  if (!comm.is_root()) model = pca::PcaModel::Load(store, model_folder);
+  return {std::move(*model), false, seconds_moments, seconds_reduce, SecondsSince(start)};
 }
 
 TransformResult TransformPca(storage::ObjectStore& store, dist::Communicator& comm,
