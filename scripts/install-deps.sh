@@ -11,6 +11,7 @@ packages=(
   libsnappy-dev libzstd-dev
   libopencv-dev libonnx-dev libprotobuf-dev libtbb-dev libxnnpack-dev libpthreadpool-dev
   libopenblas-dev liblapacke-dev
+  libcurl4-openssl-dev libssl-dev libpugixml-dev
   libopenmpi-dev openmpi-bin
 )
 # Tests, benchmarks and formatting.
@@ -21,6 +22,8 @@ if [ "${1:-}" = "--tests" ]; then
   packages+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-sklearn)
   # Network namespaces as two test hosts for the MPI tests.
   packages+=(iproute2)
+  # curl asks the S3 tests' fault proxy for its counts.
+  packages+=(curl)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/s3_flags.h"
 #include "image/sample_dataset.h"
-#include "storage/local_store.h"
 
 namespace fruits::cli {
 
@@ -16,6 +16,7 @@ namespace {
 struct SampleOptions {
   std::string output;
   image::SampleDatasetOptions dataset;
+  storage::S3Options s3;
 };
 
 std::string LabelList() {
@@ -25,9 +26,9 @@ std::string LabelList() {
 }
 
 void Sample(const SampleOptions& options) {
-  storage::LocalStore store;
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(options.s3);
   image::SampleDatasetSummary summary =
-      image::WriteSampleDataset(store, options.output, options.dataset);
+      image::WriteSampleDataset(*store, options.output, options.dataset);
   const image::SampleDatasetOptions& d = options.dataset;
   fmt::print(
       "wrote {} images of {} labels to {}: Training/ {} and Test/ {} per label, "
@@ -67,6 +68,7 @@ void AddDatasetCommand(CLI::App& app) {
       ->add_option("--seed", options->dataset.seed,
                    "Random seed: the same seed and counts give the same files")
       ->capture_default_str();
+  AddS3Flags(*sample, options->s3);
   sample->callback([options] { Sample(*options); });
 }
 

@@ -6,15 +6,15 @@
 
 #include "cli/commands.h"
 #include "cli/extract_flags.h"
-#include "storage/local_store.h"
+#include "cli/s3_flags.h"
 
 namespace fruits::cli {
 
 namespace {
 
 void Extract(ExtractFlags& flags, dist::Communicator& comm) {
-  storage::LocalStore store;
-  pipeline::ExtractSummary summary = RunExtraction(store, comm, flags);
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.s3);
+  pipeline::ExtractSummary summary = RunExtraction(*store, comm, flags);
   const pipeline::ExtractOptions& options = flags.options;
   if (!options.quiet && comm.is_root()) {
     fmt::print(

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/s3_flags.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/stop_signal.h"
@@ -75,6 +76,7 @@ void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags) {
   cmd.add_flag("--fail-on-error", flags.fail_on_error,
                "Exit with status 1 when any image failed (they are always recorded)");
   cmd.add_flag("-q,--quiet", options.quiet, "Print nothing but warnings and errors");
+  AddS3Flags(cmd, flags.s3);
 }
 
 void ResolveExtractFlags(ExtractFlags& flags) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pipeline/extractor.h"
+#include "storage/s3/s3_options.h"
 
 namespace fruits::cli {
 
@@ -16,6 +17,7 @@ struct ExtractFlags {
   std::string preprocess = "mobilenet";
   double max_megapixels = 50;
   bool fail_on_error = false;
+  storage::S3Options s3;
 };
 
 void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags);

@@ -9,9 +9,9 @@
 
 #include "cli/commands.h"
 #include "cli/run_summary.h"
+#include "cli/s3_flags.h"
 #include "parquet/compression.h"
 #include "parquet/reader.h"
-#include "storage/local_store.h"
 
 namespace fruits::cli {
 
@@ -21,6 +21,7 @@ struct InspectOptions {
   std::string path;
   int rows = 5;               // first rows to print
   int list_values_shown = 6;  // values printed per list before "..."
+  storage::S3Options s3;
 };
 
 std::string HumanBytes(double bytes) {
@@ -120,12 +121,13 @@ void PrintFirstRows(const parquet::ParquetReader& reader, const InspectOptions& 
 }
 
 void Inspect(const InspectOptions& options) {
-  if (std::filesystem::is_directory(options.path)) {
-    PrintRunSummary(options.path);
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(options.s3);
+  if (std::filesystem::is_directory(options.path) ||
+      store->Exists(options.path + "/manifest.json")) {
+    PrintRunSummary(*store, options.path);
     return;
   }
-  storage::LocalStore store;
-  std::unique_ptr<storage::RandomAccessFile> file = store.NewRandomAccessFile(options.path);
+  std::unique_ptr<storage::RandomAccessFile> file = store->NewRandomAccessFile(options.path);
   const uint64_t size = file->Size();
   parquet::ParquetReader reader(std::move(file));
   const parquet::FileMetaData& m = reader.metadata();
@@ -156,6 +158,7 @@ void AddInspectCommand(CLI::App& app) {
   cmd->add_option("--rows", options->rows, "How many first rows to print")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  AddS3Flags(*cmd, options->s3);
   cmd->callback([options] { Inspect(*options); });
 }
 

@@ -6,11 +6,11 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/s3_flags.h"
 #include "model/mobilenet_v2.h"
 #include "model/model_loader.h"
 #include "model/onnx_model.h"
 #include "model/tensor.h"
-#include "storage/local_store.h"
 #include "util/error.h"
 
 namespace fruits::cli {
@@ -22,11 +22,13 @@ struct InitOptions {
   uint64_t seed = 0;
   int64_t image_size = 224;
   std::string output;
+  storage::S3Options s3;
 };
 
 struct InspectModelOptions {
   std::string path;
   model::ModelOptions model;
+  storage::S3Options s3;
 };
 
 std::string Join(const std::vector<std::string>& items) {
@@ -40,8 +42,8 @@ void Init(const InitOptions& options) {
   mobilenet.seed = options.seed;
   mobilenet.image_size = options.image_size;
   std::string bytes = model::BuildMobileNetV2(mobilenet);
-  storage::LocalStore store;
-  auto file = store.NewWritableFile(options.output);
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(options.s3);
+  auto file = store->NewWritableFile(options.output);
   file->Append(bytes);
   file->Commit();
   fmt::print(
@@ -52,8 +54,8 @@ void Init(const InitOptions& options) {
 }
 
 void InspectModel(const InspectModelOptions& options) {
-  storage::LocalStore store;
-  model::OnnxModel onnx = model::OnnxModel::Read(store, options.path);
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(options.s3);
+  model::OnnxModel onnx = model::OnnxModel::Read(*store, options.path);
   fmt::print("model          {} (opset {})\n", onnx.source(), onnx.opset());
   if (std::string purpose = onnx.Metadata("fruits.purpose"); !purpose.empty()) {
     fmt::print("note           {}\n", purpose);
@@ -102,6 +104,7 @@ void AddModelCommand(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(32, 1024));
   init_cmd->add_option("-o,--output", init->output, "ONNX file to write")->required();
+  AddS3Flags(*init_cmd, init->s3);
   init_cmd->callback([init] { Init(*init); });
 
   auto inspect = std::make_shared<InspectModelOptions>();
@@ -111,6 +114,7 @@ void AddModelCommand(CLI::App& app) {
       "and whether the backend runs it (exit status 1 when it cannot)");
   inspect_cmd->add_option("model", inspect->path, "ONNX file")->required();
   AddBackendFlags(*inspect_cmd, inspect->model);
+  AddS3Flags(*inspect_cmd, inspect->s3);
   inspect_cmd->callback([inspect] { InspectModel(*inspect); });
 }
 

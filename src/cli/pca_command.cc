@@ -6,10 +6,10 @@
 
 #include "cli/commands.h"
 #include "cli/extract_flags.h"
+#include "cli/s3_flags.h"
 #include "pipeline/manifest.h"
 #include "pipeline/output_layout.h"
 #include "pipeline/pca_steps.h"
-#include "storage/local_store.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -29,6 +29,7 @@ struct FitFlags {
   PcaFlags pca;
   std::string features;
   std::string output;
+  storage::S3Options s3;
 };
 
 struct TransformFlags {
@@ -37,6 +38,7 @@ struct TransformFlags {
   std::string output;
   bool resume = false;
   bool quiet = false;
+  storage::S3Options s3;
 };
 
 struct RunFlags {
@@ -69,9 +71,9 @@ std::string PcaLine(const pca::PcaModel& model) {
 
 void Fit(const FitFlags& flags, dist::Communicator& comm) {
   SetLogQuiet(flags.pca.quiet || !comm.is_root());
-  storage::LocalStore store;
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.s3);
   pipeline::FitResult fit =
-      pipeline::FitPca(store, comm, flags.features, flags.output, Resolved(flags.pca), false);
+      pipeline::FitPca(*store, comm, flags.features, flags.output, Resolved(flags.pca), false);
   if (!flags.pca.quiet && comm.is_root()) {
     fmt::print("{}\nmodel: {} ({:.1f} s)\n", PcaLine(fit.model), flags.output,
                fit.seconds_moments + fit.seconds_fit);
@@ -80,11 +82,11 @@ void Fit(const FitFlags& flags, dist::Communicator& comm) {
 
 void Transform(const TransformFlags& flags, dist::Communicator& comm) {
   SetLogQuiet(flags.quiet || !comm.is_root());
-  storage::LocalStore store;
-  pca::PcaModel model = pca::PcaModel::Load(store, flags.pca_model);
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.s3);
+  pca::PcaModel model = pca::PcaModel::Load(*store, flags.pca_model);
   const pipeline::OutputLayout layout(flags.output);
   pipeline::TransformResult result =
-      pipeline::TransformPca(store, comm, flags.features, model, layout.PcaFolder(), flags.resume);
+      pipeline::TransformPca(*store, comm, flags.features, model, layout.PcaFolder(), flags.resume);
   if (!flags.quiet && comm.is_root()) {
     fmt::print("projected {} rows to {} components: {} ({} parts, {:.1f} s)\n", result.rows,
                model.d_out(), layout.PcaFolder(), result.parts_written + result.parts_resumed,
@@ -93,7 +95,8 @@ void Transform(const TransformFlags& flags, dist::Communicator& comm) {
 }
 
 void Run(RunFlags& flags, dist::Communicator& comm) {
-  storage::LocalStore store;
+  std::unique_ptr<storage::StoreRegistry> stores = OpenStores(flags.extract.s3);
+  storage::ObjectStore& store = *stores;
   pipeline::ExtractSummary extract = RunExtraction(store, comm, flags.extract);
   const pipeline::ExtractOptions& options = flags.extract.options;
   const pipeline::OutputLayout layout(options.output);
@@ -132,6 +135,7 @@ void AddPcaCommand(CLI::App& app, dist::Communicator& comm) {
       ->required();
   fit_cmd->add_option("-o,--output", fit->output, "Folder for the PCA model")->required();
   AddPcaFlags(*fit_cmd, fit->pca);
+  AddS3Flags(*fit_cmd, fit->s3);
   fit_cmd->add_flag("-q,--quiet", fit->pca.quiet, "Print nothing but warnings and errors");
   fit_cmd->callback([fit, &comm] { Fit(*fit, comm); });
 
@@ -148,6 +152,7 @@ void AddPcaCommand(CLI::App& app, dist::Communicator& comm) {
   transform_cmd->add_flag("--resume", transform->resume,
                           "Keep parts already projected with this model");
   transform_cmd->add_flag("-q,--quiet", transform->quiet, "Print nothing but warnings");
+  AddS3Flags(*transform_cmd, transform->s3);
   transform_cmd->callback([transform, &comm] { Transform(*transform, comm); });
 }
 

@@ -4,13 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "storage/local_store.h"
 #include "util/error.h"
 
 namespace fruits::cli {
 
-void PrintRunSummary(const std::string& folder) {
-  storage::LocalStore store;
+void PrintRunSummary(storage::ObjectStore& store, const std::string& folder) {
   auto text = store.Read(folder + "/manifest.json");
   if (!text.ok()) {
     throw UsageError("'" + folder + "' holds no manifest.json (" + text.error() +

@@ -3,9 +3,11 @@
 
 #include <string>
 
+#include "storage/object_store.h"
+
 namespace fruits::cli {
 
 // Throws UsageError when the folder holds no manifest.
-void PrintRunSummary(const std::string& folder);
+void PrintRunSummary(storage::ObjectStore& store, const std::string& folder);
 
 }  // namespace fruits::cli

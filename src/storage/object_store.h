@@ -1,7 +1,8 @@
 // Where bytes live: every path the engine touches goes through an ObjectStore.
 //
-// Implementations: LocalStore (a local file system) now; S3Store (s3://bucket/key) later. Methods
-// are safe to call from several threads; the files they return are not shared between threads.
+// Implementations: LocalStore (a local file system), S3Store (s3://bucket/key), and StoreRegistry,
+// which hands each URI to the one its scheme names. Methods are safe to call from several
+// threads; the files they return are not shared between threads.
 // Failures that end the command (permission denied on the output, a missing input folder) throw
 // fruits::Error with the path and what to do; Read() reports a failure to read one object as a
 // value, since one unreadable image must not stop a run.
@@ -33,6 +34,14 @@ class ObjectStore {
   virtual std::vector<ObjectInfo> List(const std::string& prefix) = 0;
   // The whole object, or why it cannot be read.
   virtual Result<std::string> Read(const std::string& uri) = 0;
+  // Read() of each URI, in order. Stores where a request costs a round trip fetch them
+  // concurrently; the default reads one after the other.
+  virtual std::vector<Result<std::string>> ReadMany(const std::vector<std::string>& uris) {
+    std::vector<Result<std::string>> results;
+    results.reserve(uris.size());
+    for (const std::string& uri : uris) results.push_back(Read(uri));
+    return results;
+  }
 
   virtual std::unique_ptr<WritableFile> NewWritableFile(const std::string& uri) = 0;
   virtual std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& uri) = 0;

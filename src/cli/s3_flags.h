@@ -1,0 +1,17 @@
+// The S3 flags every command that reads or writes paths takes, and the store they configure.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "storage/s3/s3_options.h"
+#include "storage/store_registry.h"
+
+namespace fruits::cli {
+
+void AddS3Flags(CLI::App& cmd, storage::S3Options& options);
+// The store for local paths and s3:// URIs; the endpoint comes from --s3-endpoint, else
+// AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL. Throws UsageError for a bad S3 flag.
+std::unique_ptr<storage::StoreRegistry> OpenStores(storage::S3Options options);
+
+}  // namespace fruits::cli

@@ -1,0 +1,266 @@
+#include "storage/s3/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+
+namespace fruits::storage {
+namespace {
+
+// curl_global_init is not thread-safe: run it once, before any handle exists.
+void InitializeCurlOnce() {
+  static const bool initialized = [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return true;
+  }();
+  (void)initialized;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string Trim(std::string_view text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+bool HasHeader(const HttpRequest& request, const std::string& lower_name) {
+  return std::any_of(request.headers.begin(), request.headers.end(),
+                     [&](const auto& header) { return Lower(header.first) == lower_name; });
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+// One curl easy handle and the state of the transfer it runs: the request body being sent and
+// the response being received.
+class HttpClient::Handle {
+ public:
+  Handle() : curl_(curl_easy_init()) {}
+  ~Handle() {
+    curl_slist_free_all(header_list_);
+    curl_easy_cleanup(curl_);
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+
+  CURL* curl() { return curl_; }
+
+  // Sets the handle up for `request`. The request must outlive the transfer.
+  void Prepare(const HttpRequest& request, const HttpOptions& options) {
+    response_ = HttpResponse();
+    body_ = request.body;
+    sent_ = 0;
+    curl_slist_free_all(header_list_);
+    header_list_ = nullptr;
+    error_[0] = '\0';
+
+    curl_easy_reset(curl_);
+    curl_easy_setopt(curl_, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_TCP_KEEPALIVE, 1L);
+    // Object keys may hold "." and ".." segments: send the path exactly as signed.
+    curl_easy_setopt(curl_, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout_seconds * 1000));
+    // curl's LOW_SPEED options average over several seconds, so a transfer that stalls after
+    // a burst is noticed late: watch for bytes moving ourselves.
+    stall_timeout_ = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options.stall_timeout_seconds));
+    last_progress_ = Clock::now();
+    bytes_moved_ = 0;
+    stalled_ = false;
+    curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, &Handle::OnProgress);
+    curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, this);
+    if (options.total_timeout_seconds > 0) {
+      curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS,
+                       static_cast<long>(options.total_timeout_seconds * 1000));
+    }
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &Handle::OnBody);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &Handle::OnHeader);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, this);
+
+    if (request.method == "HEAD") {
+      curl_easy_setopt(curl_, CURLOPT_NOBODY, 1L);
+    } else if (request.method == "PUT" || request.method == "POST") {
+      curl_easy_setopt(curl_, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+      curl_easy_setopt(curl_, CURLOPT_READFUNCTION, &Handle::OnSend);
+      curl_easy_setopt(curl_, CURLOPT_READDATA, this);
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+      // No "Expect: 100-continue" round trip: S3 answers errors before reading the body anyway.
+      header_list_ = curl_slist_append(header_list_, "Expect:");
+    } else if (request.method != "GET") {
+      curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    // curl adds Accept, and a Content-Type to uploads, unless told not to: a signed request sends
+    // only what the caller put in it.
+    header_list_ = curl_slist_append(header_list_, "Accept:");
+    if (!HasHeader(request, "content-type")) {
+      header_list_ = curl_slist_append(header_list_, "Content-Type:");
+    }
+    for (const auto& [name, value] : request.headers) {
+      header_list_ = curl_slist_append(header_list_, (name + ": " + value).c_str());
+    }
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, header_list_);
+  }
+
+  // The response, once curl has finished the transfer with `code`.
+  Result<HttpResponse> Finish(CURLcode code) {
+    if (stalled_) {
+      return Result<HttpResponse>::Failure(
+          "stalled: no byte moved for " +
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stall_timeout_).count()) +
+          " s");
+    }
+    if (code != CURLE_OK) {
+      std::string reason = error_[0] != '\0' ? error_ : curl_easy_strerror(code);
+      return Result<HttpResponse>::Failure(reason);
+    }
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response_.status);
+    return std::move(response_);
+  }
+
+ private:
+  static size_t OnBody(char* data, size_t size, size_t count, void* self) {
+    static_cast<Handle*>(self)->response_.body.append(data, size * count);
+    return size * count;
+  }
+
+  static size_t OnHeader(char* data, size_t size, size_t count, void* self) {
+    std::string_view line(data, size * count);
+    auto& headers = static_cast<Handle*>(self)->response_.headers;
+    if (line.starts_with("HTTP/")) {
+      headers.clear();  // A new response (after a redirect or 100 Continue) starts over.
+    } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
+      headers[Lower(std::string(line.substr(0, colon)))] = Trim(line.substr(colon + 1));
+    }
+    return size * count;
+  }
+
+  static int OnProgress(void* self, curl_off_t downloaded, curl_off_t, curl_off_t uploaded,
+                        curl_off_t) {
+    auto* handle = static_cast<Handle*>(self);
+    Clock::time_point now = Clock::now();
+    if (downloaded + uploaded != handle->bytes_moved_) {
+      handle->bytes_moved_ = downloaded + uploaded;
+      handle->last_progress_ = now;
+      return 0;
+    }
+    handle->stalled_ = now - handle->last_progress_ > handle->stall_timeout_;
+    return handle->stalled_ ? 1 : 0;
+  }
+
+  static size_t OnSend(char* buffer, size_t size, size_t count, void* self) {
+    auto* handle = static_cast<Handle*>(self);
+    size_t n = std::min(size * count, handle->body_.size() - handle->sent_);
+    std::memcpy(buffer, handle->body_.data() + handle->sent_, n);
+    handle->sent_ += n;
+    return n;
+  }
+
+  using Clock = std::chrono::steady_clock;
+
+  CURL* curl_;
+  curl_slist* header_list_ = nullptr;
+  Clock::duration stall_timeout_{};
+  Clock::time_point last_progress_;
+  curl_off_t bytes_moved_ = 0;
+  bool stalled_ = false;
+  char error_[CURL_ERROR_SIZE] = {};
+  std::string_view body_;
+  size_t sent_ = 0;
+  HttpResponse response_;
+};
+
+HttpClient::HttpClient(HttpOptions options) : options_(options) { InitializeCurlOnce(); }
+
+HttpClient::~HttpClient() = default;
+
+std::unique_ptr<HttpClient::Handle> HttpClient::Borrow() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Handle> handle = std::move(idle_.back());
+      idle_.pop_back();
+      return handle;
+    }
+  }
+  return std::make_unique<Handle>();
+}
+
+void HttpClient::Return(std::unique_ptr<Handle> handle) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(handle));
+}
+
+Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
+  std::unique_ptr<Handle> handle = Borrow();
+  handle->Prepare(request, options_);
+  Result<HttpResponse> result = handle->Finish(curl_easy_perform(handle->curl()));
+  Return(std::move(handle));
+  return result;
+}
+
+std::vector<Result<HttpResponse>> HttpClient::SendAll(const std::vector<HttpRequest>& requests,
+                                                      int max_in_flight) {
+  std::vector<Result<HttpResponse>> results(requests.size(),
+                                            Result<HttpResponse>::Failure("request was not sent"));
+  if (requests.empty()) return results;
+  if (requests.size() == 1) {
+    results[0] = Send(requests[0]);
+    return results;
+  }
+  CURLM* multi = curl_multi_init();
+  // Which request each running handle carries.
+  std::vector<std::pair<std::unique_ptr<Handle>, size_t>> running;
+  size_t next = 0;
+  auto start_next = [&] {
+    std::unique_ptr<Handle> handle = Borrow();
+    handle->Prepare(requests[next], options_);
+    curl_multi_add_handle(multi, handle->curl());
+    running.emplace_back(std::move(handle), next);
+    ++next;
+  };
+  size_t limit = static_cast<size_t>(std::max(1, max_in_flight));
+  while (next < requests.size() && running.size() < limit) start_next();
+
+  while (!running.empty()) {
+    int still_running = 0;
+    curl_multi_perform(multi, &still_running);
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      auto it = std::find_if(running.begin(), running.end(), [&](const auto& entry) {
+        return entry.first->curl() == message->easy_handle;
+      });
+      CURLcode code = message->data.result;
+      curl_multi_remove_handle(multi, it->first->curl());
+      results[it->second] = it->first->Finish(code);
+      Return(std::move(it->first));
+      running.erase(it);
+      if (next < requests.size()) start_next();
+    }
+    if (!running.empty()) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
+  }
+  curl_multi_cleanup(multi);
+  return results;
+}
+
+}  // namespace fruits::storage

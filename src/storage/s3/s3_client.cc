@@ -1,0 +1,166 @@
+#include "storage/s3/s3_client.h"
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "storage/s3/retry_policy.h"
+#include "storage/s3/sigv4_signer.h"
+#include "util/error.h"
+
+namespace fruits::storage {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void Sleep(double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); }
+
+std::string OneDecimal(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f", value);
+  return text;
+}
+
+}  // namespace
+
+S3Client::S3Client(S3Options options, AwsEnvironment environment)
+    : options_(std::move(options)),
+      environment_(std::move(environment)),
+      http_(HttpOptions{.stall_timeout_seconds = options_.stall_timeout_seconds}),
+      metadata_http_(MetadataHttpOptions()),
+      credentials_(environment_, metadata_http_),
+      retry_seed_(std::random_device()()) {
+  ValidateS3Options(options_);
+  region_ = options_.region.empty() ? ResolveRegion(environment_).region : options_.region;
+  if (options_.endpoint.empty()) {
+    scheme_ = "https";
+  } else {
+    std::string_view url = options_.endpoint;
+    size_t scheme_end = url.find("://");
+    scheme_ = std::string(url.substr(0, scheme_end));
+    std::string_view rest = url.substr(scheme_end + 3);
+    size_t slash = rest.find('/');
+    endpoint_host_ = std::string(rest.substr(0, slash));
+    if (slash != std::string_view::npos) endpoint_path_ = std::string(rest.substr(slash));
+    while (!endpoint_path_.empty() && endpoint_path_.back() == '/') endpoint_path_.pop_back();
+  }
+}
+
+HttpRequest S3Client::Sign(const S3Request& request, const std::string& payload_sha256) {
+  const S3Location& location = request.location;
+  std::string encoded_key = UriEncode(location.key, true);
+  SignableRequest signable{.method = request.method,
+                           .query = request.query,
+                           .headers = request.headers,
+                           .payload_sha256 = payload_sha256};
+  if (!endpoint_host_.empty()) {
+    signable.host = endpoint_host_;
+    signable.encoded_path = endpoint_path_ + "/" + location.bucket;
+    if (!location.key.empty()) signable.encoded_path += "/" + encoded_key;
+  } else if (location.bucket.find('.') != std::string::npos) {
+    // A dotted bucket name breaks the TLS wildcard of virtual-hosted names: address it by path.
+    signable.host = "s3." + region_ + ".amazonaws.com";
+    signable.encoded_path = "/" + location.bucket + "/" + encoded_key;
+  } else {
+    signable.host = location.bucket + ".s3." + region_ + ".amazonaws.com";
+    signable.encoded_path = "/" + encoded_key;
+  }
+
+  AwsCredentials credentials = credentials_.Get();
+  SigningCredentials keys{credentials.access_key_id, credentials.secret_access_key,
+                          credentials.session_token};
+  HttpRequest http;
+  http.method = request.method;
+  http.headers = SignV4(signable, keys, region_, "s3", std::chrono::system_clock::now());
+  http.body = request.body;
+  std::string query = CanonicalQueryString(request.query);
+  http.url =
+      scheme_ + "://" + signable.host + signable.encoded_path + (query.empty() ? "" : "?" + query);
+  return http;
+}
+
+Result<HttpResponse> S3Client::Call(const S3Request& request) {
+  std::string payload_sha256 = Sha256HexOf(request.body);
+  RetryPolicy policy(options_, retry_seed_++);
+  Clock::time_point start = Clock::now();
+  for (int attempt = 1;; ++attempt) {
+    Result<HttpResponse> outcome = http_.Send(Sign(request, payload_sha256));
+    if (!RetryPolicy::IsRetryable(outcome)) return outcome;
+    std::optional<double> wait = policy.NextWait(attempt, SecondsSince(start));
+    if (!wait) {
+      return Result<HttpResponse>::Failure(
+          GiveUpMessage(request, outcome, attempt, SecondsSince(start)));
+    }
+    Sleep(*wait);
+  }
+}
+
+std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>& requests) {
+  std::vector<Result<HttpResponse>> results(requests.size(),
+                                            Result<HttpResponse>::Failure("not sent"));
+  std::vector<std::string> payload_hashes;
+  std::vector<size_t> pending;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    payload_hashes.push_back(Sha256HexOf(requests[i].body));
+    pending.push_back(i);
+  }
+  RetryPolicy policy(options_, retry_seed_++);
+  Clock::time_point start = Clock::now();
+  for (int attempt = 1; !pending.empty(); ++attempt) {
+    std::vector<HttpRequest> signed_requests;
+    for (size_t i : pending) signed_requests.push_back(Sign(requests[i], payload_hashes[i]));
+    std::vector<Result<HttpResponse>> outcomes =
+        http_.SendAll(signed_requests, options_.max_in_flight);
+    std::vector<size_t> retry;
+    for (size_t j = 0; j < pending.size(); ++j) {
+      if (RetryPolicy::IsRetryable(outcomes[j])) retry.push_back(pending[j]);
+      results[pending[j]] = std::move(outcomes[j]);
+    }
+    pending = std::move(retry);
+    if (pending.empty()) break;
+    std::optional<double> wait = policy.NextWait(attempt, SecondsSince(start));
+    if (!wait) {
+      for (size_t i : pending) {
+        results[i] = Result<HttpResponse>::Failure(
+            GiveUpMessage(requests[i], results[i], attempt, SecondsSince(start)));
+      }
+      break;
+    }
+    Sleep(*wait);
+  }
+  return results;
+}
+
+std::string S3Client::Describe(const HttpResponse& response, const S3Location& location) {
+  AwsCredentials credentials = credentials_.Get();
+  S3Caller caller{.region = region_,
+                  .endpoint = options_.endpoint.empty() ? "AWS " + region_ : options_.endpoint,
+                  .access_key_id = credentials.access_key_id,
+                  .credentials_source = credentials.source};
+  return DescribeS3Error(response, location, caller);
+}
+
+std::string S3Client::DescribeHead(const HttpResponse& head, const S3Location& location) {
+  if (head.status < 300 || head.status >= 500) return Describe(head, location);
+  // HEAD answers carry no body, so no error code: ask for one byte to hear why.
+  Result<HttpResponse> get = Call({.location = location, .headers = {{"range", "bytes=0-0"}}});
+  bool explained =
+      get.ok() && get.value().status == head.status && !S3ErrorCode(get.value()).empty();
+  return Describe(explained ? get.value() : head, location);
+}
+
+std::string S3Client::GiveUpMessage(const S3Request& request, const Result<HttpResponse>& last,
+                                    int attempts, double seconds) {
+  std::string what = last.ok() ? Describe(last.value(), request.location)
+                               : "no answer from " +
+                                     (options_.endpoint.empty() ? "S3" : options_.endpoint) + " (" +
+                                     last.error() + ")";
+  return what + "; gave up after " + std::to_string(attempts) + " attempts in " +
+         OneDecimal(seconds) + " s (--s3-max-attempts, --s3-max-retry-seconds)";
+}
+
+}  // namespace fruits::storage

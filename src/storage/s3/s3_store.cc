@@ -1,0 +1,126 @@
+#include "storage/s3/s3_store.h"
+
+#include <pugixml.hpp>
+
+#include "storage/s3/s3_random_access_file.h"
+#include "storage/s3/s3_writable_file.h"
+#include "util/error.h"
+
+namespace fruits::storage {
+namespace {
+
+// True when a key below `prefix` has a hidden component (".name"), as LocalStore skips them.
+bool IsHidden(const std::string& key, size_t prefix_size) {
+  for (size_t i = prefix_size; i < key.size(); ++i) {
+    if (key[i] == '.' && (i == prefix_size || key[i - 1] == '/')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+S3Store::S3Store(S3Options options, AwsEnvironment environment)
+    : client_(std::move(options), std::move(environment)) {}
+
+std::vector<ObjectInfo> S3Store::List(const std::string& prefix) {
+  S3Location folder = S3Location::Parse(prefix);
+  std::string key_prefix = folder.key;
+  if (!key_prefix.empty() && key_prefix.back() != '/') key_prefix += '/';
+  std::vector<ObjectInfo> objects;
+  std::string token;
+  while (true) {
+    S3Request request{.location = {folder.bucket, ""},
+                      .query = {{"list-type", "2"}, {"prefix", key_prefix}}};
+    if (!token.empty()) request.query.emplace_back("continuation-token", token);
+    Result<HttpResponse> outcome = client_.Call(request);
+    if (!outcome.ok()) throw Error("cannot list " + prefix + ": " + outcome.error());
+    const HttpResponse& response = outcome.value();
+    if (response.status != 200) {
+      throw Error("cannot list " + prefix + ": " + client_.Describe(response, folder));
+    }
+    pugi::xml_document document;
+    if (!document.load_buffer(response.body.data(), response.body.size())) {
+      throw Error("cannot list " + prefix + ": the answer is not the XML of ListObjectsV2");
+    }
+    pugi::xml_node result = document.child("ListBucketResult");
+    for (pugi::xml_node content : result.children("Contents")) {
+      std::string key = content.child("Key").text().as_string();
+      if (key.empty() || key.back() == '/' || IsHidden(key, key_prefix.size())) continue;
+      objects.push_back(
+          {"s3://" + folder.bucket + "/" + key, content.child("Size").text().as_ullong()});
+    }
+    std::string next = result.child("NextContinuationToken").text().as_string();
+    if (!result.child("IsTruncated").text().as_bool()) break;
+    if (next.empty() || next == token) {
+      throw Error("cannot list " + prefix + ": the store said the listing goes on but gave no " +
+                  "new continuation token");
+    }
+    token = next;
+  }
+  return objects;
+}
+
+Result<std::string> S3Store::Read(const std::string& uri) {
+  S3Location location = S3Location::Parse(uri);
+  return Body(location, client_.Call({.location = location}));
+}
+
+std::vector<Result<std::string>> S3Store::ReadMany(const std::vector<std::string>& uris) {
+  std::vector<S3Request> requests;
+  for (const std::string& uri : uris) requests.push_back({.location = S3Location::Parse(uri)});
+  std::vector<Result<HttpResponse>> outcomes = client_.CallAll(requests);
+  std::vector<Result<std::string>> results;
+  for (size_t i = 0; i < uris.size(); ++i) {
+    results.push_back(Body(requests[i].location, std::move(outcomes[i])));
+  }
+  return results;
+}
+
+Result<std::string> S3Store::Body(const S3Location& location, Result<HttpResponse> outcome) {
+  if (!outcome.ok()) return Result<std::string>::Failure(outcome.error());
+  if (outcome.value().status != 200) {
+    return Result<std::string>::Failure(client_.Describe(outcome.value(), location));
+  }
+  return std::move(outcome.value().body);
+}
+
+std::unique_ptr<WritableFile> S3Store::NewWritableFile(const std::string& uri) {
+  return std::make_unique<S3WritableFile>(client_, S3Location::Parse(uri));
+}
+
+std::unique_ptr<RandomAccessFile> S3Store::NewRandomAccessFile(const std::string& uri) {
+  return std::make_unique<S3RandomAccessFile>(client_, S3Location::Parse(uri));
+}
+
+bool S3Store::Exists(const std::string& uri) {
+  S3Location location = S3Location::Parse(uri);
+  Result<HttpResponse> head = client_.Call({.method = "HEAD", .location = location});
+  if (!head.ok()) throw Error("cannot check " + uri + ": " + head.error());
+  if (head.value().status == 200) return true;
+  if (head.value().status != 404) {
+    throw Error("cannot check " + uri + ": " + client_.DescribeHead(head.value(), location));
+  }
+  if (location.key.empty()) return false;  // The bucket itself is missing.
+  // Not an object: maybe a folder, i.e. a prefix some key starts with.
+  std::string key_prefix = location.key.back() == '/' ? location.key : location.key + "/";
+  Result<HttpResponse> listing =
+      client_.Call({.location = {location.bucket, ""},
+                    .query = {{"list-type", "2"}, {"prefix", key_prefix}, {"max-keys", "1"}}});
+  if (!listing.ok()) throw Error("cannot check " + uri + ": " + listing.error());
+  if (listing.value().status != 200) {
+    throw Error("cannot check " + uri + ": " + client_.Describe(listing.value(), location));
+  }
+  return listing.value().body.find("<Contents>") != std::string::npos;
+}
+
+void S3Store::Remove(const std::string& uri) {
+  S3Location location = S3Location::Parse(uri);
+  Result<HttpResponse> outcome = client_.Call({.method = "DELETE", .location = location});
+  if (!outcome.ok()) throw Error("cannot remove " + uri + ": " + outcome.error());
+  long status = outcome.value().status;
+  if (status != 204 && status != 200 && status != 404) {
+    throw Error("cannot remove " + uri + ": " + client_.Describe(outcome.value(), location));
+  }
+}
+
+}  // namespace fruits::storage

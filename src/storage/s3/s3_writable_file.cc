@@ -1,0 +1,125 @@
+#include "storage/s3/s3_writable_file.h"
+
+#include <pugixml.hpp>
+#include <sstream>
+
+#include "util/error.h"
+#include "util/log.h"
+
+namespace fruits::storage {
+
+S3WritableFile::S3WritableFile(S3Client& client, S3Location location)
+    : client_(client), location_(std::move(location)), uri_(location_.Uri()) {}
+
+S3WritableFile::~S3WritableFile() {
+  if (!committed_ && !upload_id_.empty()) AbortUpload();
+}
+
+void S3WritableFile::Append(std::string_view data) {
+  buffer_.append(data);
+  size_ += data.size();
+  uint64_t part_size = client_.options().multipart_threshold;
+  if (buffer_.size() <= part_size) return;
+  if (upload_id_.empty()) StartUpload();
+  size_t sent = 0;
+  // Keep at least one byte back so Commit() always has a last part to send.
+  while (buffer_.size() - sent > part_size) {
+    UploadPart(std::string_view(buffer_).substr(sent, part_size));
+    sent += part_size;
+  }
+  buffer_.erase(0, sent);
+}
+
+void S3WritableFile::Commit() {
+  if (upload_id_.empty()) {
+    std::vector<std::pair<std::string, std::string>> headers = EncryptionHeaders();
+    Expect200(client_.Call({.method = "PUT",
+                            .location = location_,
+                            .headers = std::move(headers),
+                            .body = buffer_}),
+              "upload");
+  } else {
+    UploadPart(buffer_);
+    CompleteUpload();
+  }
+  committed_ = true;
+  buffer_ = std::string();
+}
+
+std::vector<std::pair<std::string, std::string>> S3WritableFile::EncryptionHeaders() const {
+  const S3Options& options = client_.options();
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (options.sse == "none") return headers;
+  headers.emplace_back("x-amz-server-side-encryption", options.sse);
+  if (!options.sse_kms_key_id.empty()) {
+    headers.emplace_back("x-amz-server-side-encryption-aws-kms-key-id", options.sse_kms_key_id);
+  }
+  return headers;
+}
+
+void S3WritableFile::StartUpload() {
+  HttpResponse response = Expect200(client_.Call({.method = "POST",
+                                                  .location = location_,
+                                                  .query = {{"uploads", ""}},
+                                                  .headers = EncryptionHeaders()}),
+                                    "start a multipart upload of");
+  pugi::xml_document document;
+  document.load_buffer(response.body.data(), response.body.size());
+  upload_id_ = document.child("InitiateMultipartUploadResult").child("UploadId").text().as_string();
+  if (upload_id_.empty()) {
+    throw Error("cannot start a multipart upload of " + uri_ + ": S3 gave no UploadId");
+  }
+}
+
+void S3WritableFile::UploadPart(std::string_view bytes) {
+  std::string part_number = std::to_string(part_etags_.size() + 1);
+  HttpResponse response =
+      Expect200(client_.Call({.method = "PUT",
+                              .location = location_,
+                              .query = {{"partNumber", part_number}, {"uploadId", upload_id_}},
+                              .body = bytes}),
+                "upload a part of");
+  part_etags_.push_back(response.Header("etag"));
+}
+
+void S3WritableFile::CompleteUpload() {
+  std::ostringstream body;
+  body << "<CompleteMultipartUpload>";
+  for (size_t i = 0; i < part_etags_.size(); ++i) {
+    body << "<Part><PartNumber>" << i + 1 << "</PartNumber><ETag>" << part_etags_[i]
+         << "</ETag></Part>";
+  }
+  body << "</CompleteMultipartUpload>";
+  std::string xml = body.str();
+  HttpResponse response = Expect200(client_.Call({.method = "POST",
+                                                  .location = location_,
+                                                  .query = {{"uploadId", upload_id_}},
+                                                  .body = xml}),
+                                    "complete the multipart upload of");
+  // S3 may answer 200 and still report a failure in the body.
+  if (response.body.find("<Error>") != std::string::npos) {
+    throw Error("cannot complete the multipart upload of " + uri_ + ": " +
+                client_.Describe(response, location_));
+  }
+}
+
+void S3WritableFile::AbortUpload() {
+  Result<HttpResponse> outcome = client_.Call(
+      {.method = "DELETE", .location = location_, .query = {{"uploadId", upload_id_}}});
+  if (!outcome.ok() || outcome.value().status >= 300) {
+    LogWarning("could not abort the unfinished multipart upload of " + uri_ +
+               "; its parts stay until a lifecycle rule removes them");
+  }
+}
+
+HttpResponse S3WritableFile::Expect200(Result<HttpResponse> outcome, const char* what) {
+  if (!outcome.ok())
+    throw Error("cannot " + std::string(what) + " " + uri_ + ": " + outcome.error());
+  if (outcome.value().status != 200) {
+    throw Error("cannot " + std::string(what) + " " + uri_ + ": " +
+                client_.Describe(outcome.value(), location_));
+  }
+  return std::move(outcome).value();
+}
+
+}  // namespace fruits::storage

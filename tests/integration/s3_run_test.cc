@@ -1,0 +1,195 @@
+// `fruits run` with its input, model and output on S3 (s3rver on loopback): the Parquet content
+// equals that of the same run on local files, also through a proxy that keeps failing requests;
+// wrong credentials, unknown buckets and missing keys stop the command promptly and clearly.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "storage/local_store.h"
+#include "storage/s3/s3_store.h"
+#include "support/fault_proxy.h"
+#include "support/fruits_cli.h"
+#include "support/read_file.h"
+#include "support/reference_readers.h"
+#include "support/s3_test_server.h"
+#include "support/sample_set_test.h"
+#include "support/temp_dir.h"
+
+namespace fruits {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ExpectContains;
+using testing::FaultProxy;
+using testing::Fruits;
+using testing::RunCommand;
+using testing::S3TestServer;
+using testing::ShellQuote;
+using testing::TempDir;
+
+constexpr char kBucket[] = "fruits-bucket";
+
+// The environment and flags a user on an S3-compatible store would give.
+std::string S3Fruits(const std::string& endpoint, const std::string& args,
+                     const std::string& secret = "S3RVER") {
+  return "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=" + secret +
+         " AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 " + ShellQuote(FRUITS_BINARY) + " " +
+         args + " --s3-endpoint " + endpoint;
+}
+
+class S3Run : public testing::SampleSetTest {
+ protected:
+  // Puts the sample set (with one corrupt image) and the model into the bucket, byte for byte.
+  void SetUp() override {
+    storage::S3Options options;
+    options.endpoint = server_.endpoint();
+    storage::S3Store s3(options, storage::AwsEnvironment({{"AWS_ACCESS_KEY_ID", "S3RVER"},
+                                                          {"AWS_SECRET_ACCESS_KEY", "S3RVER"}}));
+    storage::LocalStore local;
+    std::ofstream(Training() + "/Banana/corrupt.jpg") << "not a jpeg";
+    for (const storage::ObjectInfo& object : local.List(Training())) {
+      Upload(local, s3, object.uri, S3Input() + object.uri.substr(Training().size()));
+    }
+    Upload(local, s3, Model(), S3Model());
+    LocalRun();
+  }
+
+  static void Upload(storage::ObjectStore& from, storage::ObjectStore& to, const std::string& src,
+                     const std::string& dst) {
+    auto file = to.NewWritableFile(dst);
+    file->Append(from.Read(src).value());
+    file->Commit();
+  }
+
+  static std::string S3Input() { return std::string("s3://") + kBucket + "/images/Training"; }
+  static std::string S3Model() { return std::string("s3://") + kBucket + "/models/m.onnx"; }
+  std::string LocalOut() const { return local_out_.File("out"); }
+  std::string RunFlags() const { return " --k 6 --shard-size 10 --batch-size 4 --threads 2"; }
+
+  void LocalRun() {
+    auto r = Fruits("run --input " + ShellQuote(Training()) + " --model " + ShellQuote(Model()) +
+                    " -o " + ShellQuote(LocalOut()) + RunFlags());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // A part as DuckDB reads it, with the input prefix cut from the paths, and the model's digest
+  // (the other run facts in the footer name the inputs and the model by their URIs).
+  static nlohmann::json ReadPart(const std::string& file, const std::string& input_prefix) {
+    nlohmann::json part =
+        testing::DuckDbRead(file, "SELECT * REPLACE (replace(path, " + Quote(input_prefix) +
+                                      ", '') AS path) FROM file ORDER BY path");
+    part["model_sha256"] = part["key_value_metadata"]["fruits.model.sha256"];
+    part.erase("key_value_metadata");
+    return part;
+  }
+  static std::string Quote(const std::string& text) { return "'" + text + "'"; }
+
+  // Every Parquet part and PCA model file of the S3 run under `key` equals the local run's.
+  void ExpectSameOutputs(const std::string& key) {
+    int parts = 0;
+    for (const char* folder : {"features", "errors", "pca"}) {
+      for (const auto& entry : fs::directory_iterator(LocalOut() + "/" + folder)) {
+        std::string name = std::string(folder) + "/" + entry.path().filename().string();
+        fs::path s3_file = server_.ObjectPath(kBucket, key + "/" + name);
+        ASSERT_TRUE(fs::exists(s3_file)) << name;
+        nlohmann::json local_part = ReadPart(entry.path().string(), Training());
+        EXPECT_GT(local_part["columns"].size(), 0u) << name;
+        EXPECT_TRUE(local_part == ReadPart(s3_file, S3Input())) << name << " differs";
+        ++parts;
+      }
+    }
+    EXPECT_EQ(parts, 3 * 4);  // 37 inputs in shards of 10
+    for (const char* file :
+         {"mean.npy", "components.npy", "explained_variance.npy", "explained_variance_ratio.npy"}) {
+      std::string name = std::string("pca_model/") + file;
+      EXPECT_TRUE(testing::ReadFile(LocalOut() + "/" + name) ==
+                  testing::ReadFile(server_.ObjectPath(kBucket, key + "/" + name).string()))
+          << name;
+    }
+    nlohmann::json manifest = nlohmann::json::parse(
+        testing::ReadFile(server_.ObjectPath(kBucket, key + "/manifest.json").string()));
+    EXPECT_EQ(manifest["status"], "complete");
+    EXPECT_EQ(manifest["results"]["ok"], 36);
+    EXPECT_EQ(manifest["results"]["failed"], 1);
+  }
+
+  std::string RunArgs(const std::string& out, const std::string& model = S3Model()) const {
+    return "run --input " + S3Input() + " --model " + model + " -o " + out + RunFlags();
+  }
+
+  S3TestServer server_{{kBucket}};
+  TempDir local_out_;
+};
+
+TEST_F(S3Run, InputModelAndOutputOnS3GiveTheLocalRunsParquet) {
+  std::string out = std::string("s3://") + kBucket + "/runs/direct";
+  auto r = RunCommand(S3Fruits(server_.endpoint(), RunArgs(out)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectContains(r.out, "extracted 36 of 37 images");
+  ExpectSameOutputs("runs/direct");
+
+  auto inspect = RunCommand(S3Fruits(server_.endpoint(), "inspect " + out));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  ExpectContains(inspect.out, "run         " + out + " (complete");
+  auto part =
+      RunCommand(S3Fruits(server_.endpoint(), "inspect " + out + "/pca/part-00000.parquet"));
+  ASSERT_EQ(part.exit_code, 0) << part.err;
+  ExpectContains(part.out, "rows        10");
+}
+
+TEST_F(S3Run, FaultsOnTheWayGiveTheSameOutputs) {
+  FaultProxy proxy(server_.port(), "pass,503,pass,pass,cut,pass,reset,pass,pass,stall,pass",
+                   /*stall_seconds=*/4);
+  std::string out = std::string("s3://") + kBucket + "/runs/faults";
+  auto r = RunCommand(S3Fruits(proxy.endpoint(), RunArgs(out) + " --s3-stall-timeout 1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectSameOutputs("runs/faults");
+  testing::FaultProxyStats stats = proxy.Stats();
+  for (const char* kind : {"503", "cut", "reset", "stall"})
+    EXPECT_GE(stats.faults[kind], 2) << kind;
+}
+
+TEST_F(S3Run, EndlessFaultsEndTheRunWithinTheBound) {
+  FaultProxy proxy(server_.port(), FaultProxy::Always{"503"});
+  auto start = std::chrono::steady_clock::now();
+  auto r = RunCommand(S3Fruits(
+      proxy.endpoint(), RunArgs(std::string("s3://") + kBucket + "/x") + " --s3-max-attempts 3"));
+  EXPECT_NE(r.exit_code, 0);
+  ExpectContains(r.err, "S3 answered 503");
+  ExpectContains(r.err, "gave up after 3 attempts");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
+TEST_F(S3Run, WrongSecretUnknownBucketAndMissingKeyAreClear) {
+  FaultProxy verifier(server_.port(), "pass", {.verify_secret = "S3RVER"});
+  auto start = std::chrono::steady_clock::now();
+  std::string out = std::string("s3://") + kBucket + "/runs/refused";
+
+  auto wrong_secret = RunCommand(S3Fruits(verifier.endpoint(), RunArgs(out), "not-the-secret"));
+  EXPECT_NE(wrong_secret.exit_code, 0);
+  ExpectContains(wrong_secret.err, "403 SignatureDoesNotMatch");
+  ExpectContains(wrong_secret.err, "the secret key does not match access key id S3RVER");
+  EXPECT_EQ(wrong_secret.err.find("not-the-secret"), std::string::npos) << wrong_secret.err;
+
+  auto no_bucket =
+      RunCommand(S3Fruits(server_.endpoint(), "run --input s3://no-such-bucket/images --model " +
+                                                  S3Model() + " -o " + out));
+  EXPECT_NE(no_bucket.exit_code, 0);
+  ExpectContains(no_bucket.err, "bucket 'no-such-bucket' does not exist");
+
+  auto no_model = RunCommand(S3Fruits(
+      server_.endpoint(), RunArgs(out, std::string("s3://") + kBucket + "/models/none.onnx")));
+  EXPECT_NE(no_model.exit_code, 0);
+  ExpectContains(no_model.err, "s3://fruits-bucket/models/none.onnx");
+
+  auto bad_uri = RunCommand(S3Fruits(server_.endpoint(), RunArgs("s3://Bad_Bucket/out")));
+  EXPECT_EQ(bad_uri.exit_code, 2);
+  ExpectContains(bad_uri.err, "does not name an S3 bucket");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+}  // namespace
+}  // namespace fruits
