@@ -191,7 +191,30 @@ class HttpClient::Handle {
 
 HttpClient::HttpClient(HttpOptions options) : options_(options) { InitializeCurlOnce(); }
 
-HttpClient::~HttpClient() = default;
+HttpClient::~HttpClient() {
+  // Easy handles first: they may still be linked to connections a multi handle caches.
+  idle_.clear();
+  for (CURLM* multi : idle_multis_) curl_multi_cleanup(multi);
+}
+
+CURLM* HttpClient::BorrowMulti() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_multis_.empty()) {
+      CURLM* multi = idle_multis_.back();
+      idle_multis_.pop_back();
+      return multi;
+    }
+  }
+  CURLM* multi = curl_multi_init();
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 64L);
+  return multi;
+}
+
+void HttpClient::ReturnMulti(CURLM* multi) {
+  std::lock_guard lock(mutex_);
+  idle_multis_.push_back(multi);
+}
 
 std::unique_ptr<HttpClient::Handle> HttpClient::Borrow() {
   {
@@ -227,7 +250,7 @@ std::vector<Result<HttpResponse>> HttpClient::SendAll(const std::vector<HttpRequ
     results[0] = Send(requests[0]);
     return results;
   }
-  CURLM* multi = curl_multi_init();
+  CURLM* multi = BorrowMulti();
   // Which request each running handle carries.
   std::vector<std::pair<std::unique_ptr<Handle>, size_t>> running;
   size_t next = 0;
@@ -259,7 +282,7 @@ std::vector<Result<HttpResponse>> HttpClient::SendAll(const std::vector<HttpRequ
     }
     if (!running.empty()) curl_multi_poll(multi, nullptr, 0, 100, nullptr);
   }
-  curl_multi_cleanup(multi);
+  ReturnMulti(multi);
   return results;
 }
 

@@ -2,9 +2,10 @@
 //
 // Thread-safe: each call borrows one of a pool of curl handles (a handle keeps its connections
 // alive, so a busy caller reuses them), and SendAll() runs many requests at once on one thread
-// with curl's multi interface. A transport failure (refused, reset, timed out, stalled) is a
-// value, not an exception: callers decide whether to retry. Nothing here logs request headers,
-// so credentials in them never reach a log.
+// with one of a pool of curl multi handles, whose connection caches outlive the call (curl does
+// not support sharing one connection cache between threads). A transport failure (refused, reset,
+// timed out, stalled) is a value, not an exception: callers decide whether to retry. Nothing here
+// logs request headers, so credentials in them never reach a log.
 #pragma once
 
 #include <cstdint>
@@ -64,10 +65,14 @@ class HttpClient {
   class Handle;
   std::unique_ptr<Handle> Borrow();
   void Return(std::unique_ptr<Handle> handle);
+  void* BorrowMulti();
+  void ReturnMulti(void* multi);
 
   HttpOptions options_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Handle>> idle_;
+  // CURLM*, kept opaque so this header does not need curl's.
+  std::vector<void*> idle_multis_;
 };
 
 }  // namespace fruits::storage
