@@ -6,9 +6,10 @@
 #                                                      in tests/references)
 #
 # Both runs: IMAGES synthetic 100x100 JPEGs (fruits dataset sample, the same bytes in both
-# places), MobileNetV2 at 224x224 (fruits model init), 2 workers, batch 32, --k 70. The figure is
-# the whole command's wall time (list, read, infer, write the parts, fit, project, manifest);
-# s3rver runs on the same two cores, so it competes with inference for CPU.
+# places), MobileNetV2 at 224x224 (fruits model init), batch 32, --k 70, with --threads 2 (every
+# core) and --threads 1 (a core left to the server, as when S3 is elsewhere). The figure is the
+# whole command's wall time (list, read, infer, write the parts, fit, project, manifest), with
+# the CPU time of fruits and of s3rver, which runs on the same cores and competes with inference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 images=${1:-2000}
@@ -37,30 +38,40 @@ for place in "$work/local" s3://bench; do
   $fruits model init --seed 0 -o "$place/model.onnx" >/dev/null
 done
 
-run() {  # PLACE OUT: prints the wall milliseconds
-  local start
-  start=$(date +%s%N)
-  $fruits run --input "$1/sample/Training" --model "$1/model.onnx" -o "$2" --threads 2 \
-    --batch-size 32 --k 70 -q >/dev/null
-  echo $((($(date +%s%N) - start) / 1000000))
-}
-: >"$work/times"
-for round in $(seq "$rounds"); do
-  echo "local $(run "$work/local" "$work/local/out$round")" >>"$work/times"
-  echo "s3 $(run s3://bench "s3://bench/out$round")" >>"$work/times"
-done
+# Alternating runs, each timed (wall, and CPU of fruits and of s3rver, which shares the cores).
+/usr/bin/python3 - "$fruits" "$work" "$images" "$rounds" "$server_pid" <<'PY'
+import resource, subprocess, sys, time
 
-/usr/bin/python3 - "$work/times" "$images" <<'PY'
-import statistics, sys
-times = {"local": [], "s3": []}
-for line in open(sys.argv[1]):
-    place, milliseconds = line.split()
-    times[place].append(int(milliseconds) / 1000)
-images = int(sys.argv[2])
-for place, runs in times.items():
-    best = min(runs)
-    print(f"fruits run, {place:5s}: {images / best:6.1f} img/s (best of {len(runs)}: "
-          f"{', '.join(f'{t:.2f}' for t in runs)} s)")
-ratio = min(times["local"]) / min(times["s3"])
-print(f"S3 throughput / local throughput: {ratio:.3f} ({100 * (1 - ratio):+.1f}% slower on S3)")
+fruits, work, images, rounds, server_pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+
+def server_cpu():
+    fields = open(f"/proc/{server_pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks
+
+def run(place, out, threads):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = server_cpu()
+    start = time.monotonic()
+    subprocess.run([fruits, "run", "--input", f"{place}/sample/Training", "--model",
+                    f"{place}/model.onnx", "-o", out, "--threads", str(threads), "--batch-size",
+                    "32", "--k", "70", "-q"], check=True)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, server_cpu() - server_before
+
+for threads in (2, 1):
+    best = {}
+    for round in range(rounds):
+        for name, place in (("local", f"{work}/local"), ("s3", "s3://bench")):
+            result = run(place, f"{place}/out-{threads}-{round}", threads)
+            if name not in best or result[0] < best[name][0]:
+                best[name] = result
+    print(f"--threads {threads} (best of {rounds}):")
+    for name, (wall, cpu, server) in best.items():
+        print(f"  fruits run, {name:5s}: {images / wall:6.1f} img/s ({wall:.2f} s; fruits CPU "
+              f"{cpu:.2f} s, s3rver CPU {server:.2f} s)")
+    ratio = best["local"][0] / best["s3"][0]
+    print(f"  S3 throughput / local: {ratio:.3f}; fruits' own CPU on S3 / local: "
+          f"{best['s3'][1] / best['local'][1]:.3f}")
 PY

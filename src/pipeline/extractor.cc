@@ -1,6 +1,7 @@
 #include "pipeline/extractor.h"
 
 #include <tbb/parallel_pipeline.h>
+#include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include "pipeline/manifest.h"
 #include "pipeline/output_layout.h"
 #include "pipeline/shard_writer.h"
+#include "storage/s3/s3_location.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/progress.h"
@@ -113,7 +115,13 @@ class ExtractRun {
     progress_ = &progress;
     progress.Update(handled_, summary_.failed);
     const auto work_start = Clock::now();
-    tbb::task_arena arena(threads);
+    // Images on a remote store leave a worker waiting on the network for each batch it fetches;
+    // one more worker keeps every core inferring meanwhile (inference still runs on `threads`
+    // engine instances).
+    const int remote = storage::IsS3Uri(options_.input) || storage::IsS3Uri(options_.input_list);
+    tbb::global_control allow_workers(tbb::global_control::max_allowed_parallelism,
+                                      static_cast<size_t>(threads + remote));
+    tbb::task_arena arena(threads + remote);
     arena.execute([&] { RunStages(threads); });
     writer_.reset();  // a shard cut short by a stop request is discarded
     progress.Finish();
