@@ -1,5 +1,6 @@
 #include "cli/s3_flags.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace fruits::cli {
@@ -22,7 +23,10 @@ void AddS3Flags(CLI::App& cmd, storage::S3Options& options) {
       ->group(group);
   cmd.add_option_function<uint64_t>(
          "--s3-multipart-threshold",
-         [&options](uint64_t mib) { options.multipart_threshold = mib << 20; },
+         [&options](uint64_t mib) {
+           // Past 5120 MiB the value is refused anyway: keep the shift from overflowing.
+           options.multipart_threshold = std::min<uint64_t>(mib, uint64_t{1} << 20) << 20;
+         },
          "Objects above this many MiB are uploaded in parts of this size (default 64, min 5)")
       ->group(group);
   cmd.add_option("--s3-max-attempts", options.max_attempts,

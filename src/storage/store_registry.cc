@@ -1,9 +1,24 @@
 #include "storage/store_registry.h"
 
+#include <sys/resource.h>
+
 #include "storage/s3/s3_location.h"
 #include "storage/s3/s3_store.h"
 
 namespace fruits::storage {
+namespace {
+
+// Each pipeline worker keeps up to S3Options::max_in_flight connections open; on a machine with
+// many cores that passes the usual soft limit of 1024 open files, so raise it to the hard limit.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+}  // namespace
 
 StoreRegistry::StoreRegistry(S3Options s3_options) : s3_options_(std::move(s3_options)) {}
 
@@ -12,6 +27,7 @@ StoreRegistry::~StoreRegistry() = default;
 ObjectStore& StoreRegistry::StoreFor(const std::string& uri) {
   if (!IsS3Uri(uri)) return local_;
   std::call_once(s3_created_, [this] {
+    RaiseOpenFileLimit();
     s3_ = std::make_unique<S3Store>(s3_options_, AwsEnvironment::FromProcess());
   });
   return *s3_;

@@ -46,9 +46,12 @@
 // checked. Presigned URLs (query-string authentication) are not supported: AccessDenied.
 //
 // GET /__fault_proxy/stats (neither forwarded, verified nor counted) answers
-//   {"requests": N, "faults": {"pass": n, "503": n, ...}, "verified": n, "rejected": n}
+//   {"requests": N, "faults": {"pass": n, "503": n, ...}, "verified": n, "rejected": n,
+//    "encryption": {"AES256": n, "aws:kms key-id": n, "none": n}}
 // (every kind of the plan, 0 if unused; requests counts the requests given a plan entry, verified
-// and rejected those checked, both 0 without verification).
+// and rejected those checked, both 0 without verification; encryption counts the PUTs and POSTs
+// that create an object or upload (not parts, not completions) by their x-amz-server-side-encryption
+// header, and its KMS key id if any).
 // SIGTERM or SIGINT closes every connection and exits 0.
 import { createHash, createHmac } from 'node:crypto';
 import { realpathSync } from 'node:fs';
@@ -289,10 +292,23 @@ function sendHalf(req, res, upstreamRes, then) {
   });
 }
 
+// Counts the server-side encryption asked for by a request that creates an object or upload.
+function countEncryption(req) {
+  const query = new URL(req.url, 'http://proxy').searchParams;
+  const creates = (req.method === 'PUT' && !query.has('partNumber')) ||
+    (req.method === 'POST' && query.has('uploads'));
+  if (!creates) return;
+  const sse = req.headers['x-amz-server-side-encryption'] ?? 'none';
+  const key = req.headers['x-amz-server-side-encryption-aws-kms-key-id'];
+  const name = key ? `${sse} ${key}` : sse;
+  stats.encryption[name] = (stats.encryption[name] ?? 0) + 1;
+}
+
 // Gives the request its plan entry. `body`: the request body if already read (to verify it).
 function applyPlan(req, res, body) {
   const kind = options.plan[stats.requests % options.plan.length];
   stats.requests += 1;
+  countEncryption(req);
   stats.faults[kind] += 1;
   switch (kind) {
     case '503': {
@@ -356,7 +372,7 @@ function handle(req, res) {
 function main() {
   options = parseArguments(process.argv.slice(2));
   const faults = Object.fromEntries(options.plan.map((kind) => [kind, 0]));
-  stats = { requests: 0, faults, verified: 0, rejected: 0 };
+  stats = { requests: 0, faults, verified: 0, rejected: 0, encryption: {} };
   const server = http.createServer(handle);
   server.listen(0, '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
 

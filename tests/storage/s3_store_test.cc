@@ -114,6 +114,38 @@ TEST_F(S3StoreTest, UncommittedFileLeavesNoObject) {
   EXPECT_FALSE(store_.Exists("s3://fruits-test/small.bin"));
 }
 
+TEST_F(S3StoreTest, WritesAskForServerSideEncryptionAndAreSigned) {
+  FaultProxy proxy(server_.port(), "pass", {.verify_secret = "S3RVER"});
+  S3Options options = TestOptions(proxy.endpoint());
+  S3Store sse_s3(options, Keys("S3RVER", "S3RVER"));
+  Put(sse_s3, "s3://fruits-test/sse/default", "x");
+  auto large = sse_s3.NewWritableFile("s3://fruits-test/sse/multipart");
+  large->Append(RandomBytes((uint64_t{6} << 20), 6));
+  large->Commit();
+  options.sse = "aws:kms";
+  options.sse_kms_key_id = "arn:aws:kms:eu-west-3:111122223333:key/test";
+  Put(*std::make_unique<S3Store>(options, Keys("S3RVER", "S3RVER")), "s3://fruits-test/sse/kms",
+      "x");
+  options.sse = "none";
+  options.sse_kms_key_id = "";
+  Put(*std::make_unique<S3Store>(options, Keys("S3RVER", "S3RVER")), "s3://fruits-test/sse/none",
+      "x");
+  testing::FaultProxyStats stats = proxy.Stats();
+  EXPECT_EQ(stats.encryption["AES256"], 2);  // the PUT and the multipart upload's creation
+  EXPECT_EQ(stats.encryption["aws:kms arn:aws:kms:eu-west-3:111122223333:key/test"], 1);
+  EXPECT_EQ(stats.encryption["none"], 1);
+  EXPECT_EQ(stats.rejected, 0);
+}
+
+TEST_F(S3StoreTest, AFileTakesNoBytesAfterCommit) {
+  auto file = store_.NewWritableFile("s3://fruits-test/once");
+  file->Append("abc");
+  file->Commit();
+  EXPECT_THROW(file->Append("more"), Error);
+  EXPECT_THROW(file->Commit(), Error);
+  EXPECT_EQ(store_.Read("s3://fruits-test/once").value(), "abc");
+}
+
 TEST_F(S3StoreTest, ListsMoreThanOnePageInByteOrderWithoutHiddenKeys) {
   std::vector<std::string> uris;
   for (int i = 0; i < 1200; ++i) {

@@ -19,6 +19,8 @@ struct FaultProxyStats {
   std::map<std::string, int> faults;  // kind -> requests that got it, for every kind in the plan
   int verified = 0;                   // signatures checked and found right (with verify_secret)
   int rejected = 0;                   // refused (403 SignatureDoesNotMatch, ...): not in requests
+  // "AES256", "aws:kms KEY-ID", "none" -> objects and uploads created asking for it.
+  std::map<std::string, int> encryption;
 };
 
 class FaultProxy {
@@ -64,6 +66,7 @@ class FaultProxy {
     stats.faults = json.at("faults").get<std::map<std::string, int>>();
     stats.verified = json.at("verified").get<int>();
     stats.rejected = json.at("rejected").get<int>();
+    stats.encryption = json.at("encryption").get<std::map<std::string, int>>();
     return stats;
   }
   std::string Log() const { return server_.Log(); }

@@ -489,8 +489,11 @@ std::optional<SystemClock::time_point> ParseAwsTimestamp(std::string_view text) 
 }
 
 HttpOptions MetadataHttpOptions() {
-  return HttpOptions{
-      .connect_timeout_seconds = 1, .stall_timeout_seconds = 2, .total_timeout_seconds = 5};
+  // Never through a proxy: the SDKs do the same, and the answer holds credentials.
+  return HttpOptions{.connect_timeout_seconds = 1,
+                     .stall_timeout_seconds = 2,
+                     .total_timeout_seconds = 5,
+                     .use_environment_proxy = false};
 }
 
 CredentialsChain::CredentialsChain(AwsEnvironment environment, HttpClient& http,

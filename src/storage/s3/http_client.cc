@@ -33,6 +33,11 @@ std::string Trim(std::string_view text) {
   return std::string(text.substr(begin, end - begin));
 }
 
+constexpr size_t kExpectContinueMinBytes = size_t{1} << 20;
+
+// Marks transport failures that would only happen again.
+const std::string kPermanentPrefix = "cannot be retried: ";
+
 bool HasHeader(const HttpRequest& request, const std::string& lower_name) {
   return std::any_of(request.headers.begin(), request.headers.end(),
                      [&](const auto& header) { return Lower(header.first) == lower_name; });
@@ -73,6 +78,9 @@ class HttpClient::Handle {
     curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
     curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl_, CURLOPT_TCP_KEEPALIVE, 1L);
+    // S3 speaks HTTP/1.1; curl would otherwise offer h2 over TLS.
+    curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    if (!options.use_environment_proxy) curl_easy_setopt(curl_, CURLOPT_NOPROXY, "*");
     // Object keys may hold "." and ".." segments: send the path exactly as signed.
     curl_easy_setopt(curl_, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS,
@@ -103,9 +111,15 @@ class HttpClient::Handle {
       curl_easy_setopt(curl_, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_.size()));
       curl_easy_setopt(curl_, CURLOPT_READFUNCTION, &Handle::OnSend);
       curl_easy_setopt(curl_, CURLOPT_READDATA, this);
+      // Lets curl send the body again itself when a kept-alive connection turns out closed.
+      curl_easy_setopt(curl_, CURLOPT_SEEKFUNCTION, &Handle::OnSeek);
+      curl_easy_setopt(curl_, CURLOPT_SEEKDATA, this);
       curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-      // No "Expect: 100-continue" round trip: S3 answers errors before reading the body anyway.
-      header_list_ = curl_slist_append(header_list_, "Expect:");
+      // "Expect: 100-continue" lets S3 refuse a large body (403, 301) before it is sent; for a
+      // small one the round trip costs more than sending it.
+      if (body_.size() <= kExpectContinueMinBytes) {
+        header_list_ = curl_slist_append(header_list_, "Expect:");
+      }
     } else if (request.method != "GET") {
       curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
@@ -131,7 +145,10 @@ class HttpClient::Handle {
     }
     if (code != CURLE_OK) {
       std::string reason = error_[0] != '\0' ? error_ : curl_easy_strerror(code);
-      return Result<HttpResponse>::Failure(reason);
+      bool permanent = code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL ||
+                       code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
+                       code == CURLE_SSL_CERTPROBLEM;
+      return Result<HttpResponse>::Failure((permanent ? kPermanentPrefix : "") + reason);
     }
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response_.status);
     return std::move(response_);
@@ -167,6 +184,15 @@ class HttpClient::Handle {
     return handle->stalled_ ? 1 : 0;
   }
 
+  static int OnSeek(void* self, curl_off_t offset, int origin) {
+    auto* handle = static_cast<Handle*>(self);
+    if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > handle->body_.size()) {
+      return CURL_SEEKFUNC_CANTSEEK;
+    }
+    handle->sent_ = static_cast<size_t>(offset);
+    return CURL_SEEKFUNC_OK;
+  }
+
   static size_t OnSend(char* buffer, size_t size, size_t count, void* self) {
     auto* handle = static_cast<Handle*>(self);
     size_t n = std::min(size * count, handle->body_.size() - handle->sent_);
@@ -191,6 +217,10 @@ class HttpClient::Handle {
 
 HttpClient::HttpClient(HttpOptions options) : options_(options) { InitializeCurlOnce(); }
 
+bool HttpClient::IsPermanentFailure(const std::string& reason) {
+  return reason.starts_with(kPermanentPrefix);
+}
+
 HttpClient::~HttpClient() {
   // Easy handles first: they may still be linked to connections a multi handle caches.
   idle_.clear();
@@ -207,7 +237,7 @@ CURLM* HttpClient::BorrowMulti() {
     }
   }
   CURLM* multi = curl_multi_init();
-  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 64L);
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options_.max_cached_connections);
   return multi;
 }
 
@@ -257,8 +287,12 @@ std::vector<Result<HttpResponse>> HttpClient::SendAll(const std::vector<HttpRequ
   auto start_next = [&] {
     std::unique_ptr<Handle> handle = Borrow();
     handle->Prepare(requests[next], options_);
-    curl_multi_add_handle(multi, handle->curl());
-    running.emplace_back(std::move(handle), next);
+    if (curl_multi_add_handle(multi, handle->curl()) != CURLM_OK) {
+      results[next] = Result<HttpResponse>::Failure("could not start the request (out of memory?)");
+      Return(std::move(handle));
+    } else {
+      running.emplace_back(std::move(handle), next);
+    }
     ++next;
   };
   size_t limit = static_cast<size_t>(std::max(1, max_in_flight));

@@ -46,6 +46,10 @@ struct HttpOptions {
   double stall_timeout_seconds = 30;
   // A whole request may take at most this long (0: no limit; large bodies need time).
   double total_timeout_seconds = 0;
+  // Whether http_proxy / https_proxy / no_proxy apply, as curl reads them.
+  bool use_environment_proxy = true;
+  // Connections SendAll() keeps open per concurrent caller.
+  long max_cached_connections = 32;
 };
 
 class HttpClient {
@@ -57,6 +61,9 @@ class HttpClient {
 
   // The response whatever its status, or why no response came (the transport's reason).
   Result<HttpResponse> Send(const HttpRequest& request);
+  // Whether a failure from Send() or SendAll() would only happen again (a malformed URL, a TLS
+  // certificate that does not verify), so retrying is pointless.
+  static bool IsPermanentFailure(const std::string& reason);
   // The same for each request, at most `max_in_flight` at a time; results in request order.
   std::vector<Result<HttpResponse>> SendAll(const std::vector<HttpRequest>& requests,
                                             int max_in_flight);

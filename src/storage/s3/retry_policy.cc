@@ -9,7 +9,7 @@ RetryPolicy::RetryPolicy(const S3Options& options, uint64_t seed)
     : options_(options), random_(seed) {}
 
 bool RetryPolicy::IsRetryable(const Result<HttpResponse>& outcome) {
-  if (!outcome.ok()) return true;
+  if (!outcome.ok()) return !HttpClient::IsPermanentFailure(outcome.error());
   const HttpResponse& response = outcome.value();
   if (response.status >= 500 || response.status == 429) return true;
   if (response.status == 400 || response.status == 403) {

@@ -30,7 +30,8 @@ std::string OneDecimal(double value) {
 S3Client::S3Client(S3Options options, AwsEnvironment environment)
     : options_(std::move(options)),
       environment_(std::move(environment)),
-      http_(HttpOptions{.stall_timeout_seconds = options_.stall_timeout_seconds}),
+      http_(HttpOptions{.stall_timeout_seconds = options_.stall_timeout_seconds,
+                        .max_cached_connections = options_.max_in_flight}),
       metadata_http_(MetadataHttpOptions()),
       credentials_(environment_, metadata_http_),
       retry_seed_(std::random_device()()) {
@@ -47,6 +48,16 @@ S3Client::S3Client(S3Options options, AwsEnvironment environment)
     endpoint_host_ = std::string(rest.substr(0, slash));
     if (slash != std::string_view::npos) endpoint_path_ = std::string(rest.substr(slash));
     while (!endpoint_path_.empty() && endpoint_path_.back() == '/') endpoint_path_.pop_back();
+    // The default port is left out of Host, as the SDKs sign it.
+    std::string default_port = scheme_ == "https" ? ":443" : ":80";
+    if (endpoint_host_.ends_with(default_port)) {
+      endpoint_host_.resize(endpoint_host_.size() - default_port.size());
+    }
+  }
+  for (char c : region_) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+      throw UsageError("'" + region_ + "' is not an AWS region name (like eu-west-3)");
+    }
   }
 }
 
@@ -71,6 +82,10 @@ HttpRequest S3Client::Sign(const S3Request& request, const std::string& payload_
   }
 
   AwsCredentials credentials = credentials_.Get();
+  {
+    std::lock_guard lock(signer_mutex_);
+    signer_ = {credentials.access_key_id, credentials.source};
+  }
   SigningCredentials keys{credentials.access_key_id, credentials.secret_access_key,
                           credentials.session_token};
   HttpRequest http;
@@ -136,11 +151,13 @@ std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>
 }
 
 std::string S3Client::Describe(const HttpResponse& response, const S3Location& location) {
-  AwsCredentials credentials = credentials_.Get();
   S3Caller caller{.region = region_,
-                  .endpoint = options_.endpoint.empty() ? "AWS " + region_ : options_.endpoint,
-                  .access_key_id = credentials.access_key_id,
-                  .credentials_source = credentials.source};
+                  .endpoint = options_.endpoint.empty() ? "AWS " + region_ : options_.endpoint};
+  {
+    std::lock_guard lock(signer_mutex_);
+    caller.access_key_id = signer_.first;
+    caller.credentials_source = signer_.second;
+  }
   return DescribeS3Error(response, location, caller);
 }
 

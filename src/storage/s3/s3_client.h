@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,6 +69,10 @@ class S3Client {
   // Instance metadata and container endpoints answer within a second or not at all.
   HttpClient metadata_http_;
   CredentialsChain credentials_;
+  // The access key id and its source that signed the last request, for messages (asking the
+  // chain again could itself fail, or fetch).
+  std::mutex signer_mutex_;
+  std::pair<std::string, std::string> signer_;
   std::atomic<uint64_t> retry_seed_;
 };
 

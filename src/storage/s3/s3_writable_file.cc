@@ -12,14 +12,26 @@ S3WritableFile::S3WritableFile(S3Client& client, S3Location location)
     : client_(client), location_(std::move(location)), uri_(location_.Uri()) {}
 
 S3WritableFile::~S3WritableFile() {
-  if (!committed_ && !upload_id_.empty()) AbortUpload();
+  if (committed_ || upload_id_.empty()) return;
+  try {
+    AbortUpload();
+  } catch (const std::exception& e) {  // credentials gone, out of memory: nothing more to do
+    LogWarning("could not abort the unfinished multipart upload of " + uri_ + ": " + e.what());
+  }
+}
+
+void S3WritableFile::CheckWritable() const {
+  if (committed_) throw Error("internal: " + uri_ + " was written to after Commit()");
+  if (failed_) throw Error("cannot write " + uri_ + ": an earlier part failed to upload");
 }
 
 void S3WritableFile::Append(std::string_view data) {
+  CheckWritable();
   buffer_.append(data);
   size_ += data.size();
   uint64_t part_size = client_.options().multipart_threshold;
   if (buffer_.size() <= part_size) return;
+  failed_ = true;  // until the parts below are sent
   if (upload_id_.empty()) StartUpload();
   size_t sent = 0;
   // Keep at least one byte back so Commit() always has a last part to send.
@@ -28,9 +40,12 @@ void S3WritableFile::Append(std::string_view data) {
     sent += part_size;
   }
   buffer_.erase(0, sent);
+  failed_ = false;
 }
 
 void S3WritableFile::Commit() {
+  CheckWritable();
+  failed_ = true;  // until the object is complete
   if (upload_id_.empty()) {
     std::vector<std::pair<std::string, std::string>> headers = EncryptionHeaders();
     Expect200(client_.Call({.method = "PUT",
@@ -43,6 +58,7 @@ void S3WritableFile::Commit() {
     CompleteUpload();
   }
   committed_ = true;
+  failed_ = false;
   buffer_ = std::string();
 }
 
@@ -79,7 +95,10 @@ void S3WritableFile::UploadPart(std::string_view bytes) {
                               .query = {{"partNumber", part_number}, {"uploadId", upload_id_}},
                               .body = bytes}),
                 "upload a part of");
-  part_etags_.push_back(response.Header("etag"));
+  std::string etag = response.Header("etag");
+  if (etag.empty())
+    throw Error("cannot upload part " + part_number + " of " + uri_ + ": S3 gave no ETag");
+  part_etags_.push_back(etag);
 }
 
 void S3WritableFile::CompleteUpload() {
@@ -91,16 +110,30 @@ void S3WritableFile::CompleteUpload() {
   }
   body << "</CompleteMultipartUpload>";
   std::string xml = body.str();
-  HttpResponse response = Expect200(client_.Call({.method = "POST",
-                                                  .location = location_,
-                                                  .query = {{"uploadId", upload_id_}},
-                                                  .body = xml}),
-                                    "complete the multipart upload of");
-  // S3 may answer 200 and still report a failure in the body.
-  if (response.body.find("<Error>") != std::string::npos) {
-    throw Error("cannot complete the multipart upload of " + uri_ + ": " +
-                client_.Describe(response, location_));
+  // S3 may answer 200 and report an error in the body (it answers slowly, sending spaces to keep
+  // the connection open): that one is retried here, since the status says nothing.
+  for (int attempt = 1;; ++attempt) {
+    Result<HttpResponse> outcome = client_.Call({.method = "POST",
+                                                 .location = location_,
+                                                 .query = {{"uploadId", upload_id_}},
+                                                 .body = xml});
+    if (outcome.ok() && outcome.value().status == 404 &&
+        S3ErrorCode(outcome.value()) == "NoSuchUpload" && IsComplete()) {
+      return;  // An earlier attempt completed it, but its answer was lost.
+    }
+    HttpResponse response = Expect200(std::move(outcome), "complete the multipart upload of");
+    if (response.body.find("<Error>") == std::string::npos) return;
+    if (attempt >= client_.options().max_attempts) {
+      throw Error("cannot complete the multipart upload of " + uri_ + ": " +
+                  client_.Describe(response, location_));
+    }
   }
+}
+
+bool S3WritableFile::IsComplete() {
+  Result<HttpResponse> head = client_.Call({.method = "HEAD", .location = location_});
+  return head.ok() && head.value().status == 200 &&
+         head.value().Header("content-length") == std::to_string(size_);
 }
 
 void S3WritableFile::AbortUpload() {

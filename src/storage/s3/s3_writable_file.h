@@ -32,7 +32,12 @@ class S3WritableFile : public WritableFile {
   void StartUpload();
   void UploadPart(std::string_view bytes);
   void CompleteUpload();
+  // Whether the object is there with all its bytes (a completion whose answer was lost).
+  bool IsComplete();
   void AbortUpload();
+  // Throws when the file cannot take more bytes: committed, or a part failed (going on would
+  // shift the parts that follow).
+  void CheckWritable() const;
   // Throws the error for a failed call or an answer other than 200.
   HttpResponse Expect200(Result<HttpResponse> outcome, const char* what);
 
@@ -44,6 +49,7 @@ class S3WritableFile : public WritableFile {
   std::string upload_id_;
   std::vector<std::string> part_etags_;
   bool committed_ = false;
+  bool failed_ = false;
 };
 
 }  // namespace fruits::storage

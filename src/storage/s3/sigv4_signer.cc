@@ -59,8 +59,10 @@ std::string UriEncode(std::string_view text, bool keep_slash) {
   std::string out;
   out.reserve(text.size());
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (c == '/' && keep_slash)) {
+    // ASCII ranges, not std::isalnum: a locale must not change what is encoded.
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved || (c == '/' && keep_slash)) {
       out += static_cast<char>(c);
     } else {
       out += '%';
