@@ -14,6 +14,7 @@
 
 #include "support/fake_metadata_server.h"
 #include "support/temp_dir.h"
+#include "support/text_assertions.h"
 #include "util/error.h"
 
 namespace fruits::storage {
@@ -26,15 +27,9 @@ using Vars = std::map<std::string, std::string>;
 
 constexpr char kRole[] = "fruits-test-role";
 
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << part << "\" is not in: " << text;
-}
-
-::testing::AssertionResult Lacks(const std::string& text, const std::string& part) {
-  if (text.find(part) == std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << part << "\" is in: " << text;
-}
+using fruits::testing::Contains;
+using fruits::testing::Lacks;
+using fruits::testing::MessageOf;
 
 // What the fake server puts in every secret and session token it issues.
 ::testing::AssertionResult HoldsNoSecret(const std::string& text) {
@@ -45,16 +40,6 @@ constexpr char kRole[] = "fruits-test-role";
     }
   }
   return ::testing::AssertionSuccess();
-}
-
-std::string MessageOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no fruits::Error thrown";
-  return "";
 }
 
 // A HOME without AWS files (so that the real ~/.aws is never read) and, unless a test turns it

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "support/temp_dir.h"
+#include "support/text_assertions.h"
 #include "util/error.h"
 
 namespace fruits::storage {
@@ -18,15 +19,9 @@ namespace {
 using fruits::testing::TempDir;
 using Vars = std::map<std::string, std::string>;
 
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << part << "\" is not in: " << text;
-}
-
-::testing::AssertionResult Lacks(const std::string& text, const std::string& part) {
-  if (text.find(part) == std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << part << "\" is in: " << text;
-}
+using fruits::testing::Contains;
+using fruits::testing::Lacks;
+using fruits::testing::MessageOf;
 
 // A HOME folder with ~/.aws/credentials and ~/.aws/config as given ("" leaves a file out).
 class AwsHome {
@@ -55,16 +50,6 @@ class AwsHome {
  private:
   TempDir dir_;
 };
-
-std::string MessageOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no fruits::Error thrown";
-  return "";
-}
 
 TEST(ParseIni, SectionsKeysValuesAndComments) {
   IniSections sections = ParseIni(

@@ -29,64 +29,65 @@ std::string HeaderValue(const std::vector<std::pair<std::string, std::string>>& 
   return "";
 }
 
+// One of AWS's examples: a request to examplebucket, signed on 2013-05-24 in us-east-1.
+SignableRequest Example(std::string method, std::string encoded_path,
+                        std::vector<std::pair<std::string, std::string>> query = {},
+                        std::vector<std::pair<std::string, std::string>> headers = {},
+                        std::string payload_sha256 = kEmptySha256) {
+  return {.method = std::move(method),
+          .host = "examplebucket.s3.amazonaws.com",
+          .encoded_path = std::move(encoded_path),
+          .query = std::move(query),
+          .headers = std::move(headers),
+          .payload_sha256 = std::move(payload_sha256)};
+}
+
+// The Authorization header AWS publishes for an example, from its signed headers and signature.
+std::string Published(const std::string& signed_headers, const std::string& signature) {
+  return "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+         "SignedHeaders=" +
+         signed_headers + ", Signature=" + signature;
+}
+
+std::vector<std::pair<std::string, std::string>> Sign(const SignableRequest& request) {
+  return SignV4(request, kExampleKeys, "us-east-1", "s3", May24th2013());
+}
+
 TEST(SigV4SignerTest, GetObjectWithRangeMatchesAwsExample) {
-  SignableRequest request{.method = "GET",
-                          .host = "examplebucket.s3.amazonaws.com",
-                          .encoded_path = "/test.txt",
-                          .headers = {{"Range", "bytes=0-9"}},
-                          .payload_sha256 = kEmptySha256};
-  auto headers = SignV4(request, kExampleKeys, "us-east-1", "s3", May24th2013());
+  auto headers = Sign(Example("GET", "/test.txt", {}, {{"Range", "bytes=0-9"}}));
   EXPECT_EQ(HeaderValue(headers, "Authorization"),
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-            "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-            "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+            Published("host;range;x-amz-content-sha256;x-amz-date",
+                      "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"));
   EXPECT_EQ(HeaderValue(headers, "x-amz-date"), "20130524T000000Z");
   EXPECT_EQ(HeaderValue(headers, "x-amz-content-sha256"), kEmptySha256);
 }
 
 TEST(SigV4SignerTest, PutObjectMatchesAwsExample) {
-  const std::string body = "Welcome to Amazon S3.";
   std::string path = "/";
   path += UriEncode("test$file.text", true);
-  SignableRequest request{.method = "PUT",
-                          .host = "examplebucket.s3.amazonaws.com",
-                          .encoded_path = path,
-                          .headers = {{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
-                                      {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
-                          .payload_sha256 = Sha256HexOf(body)};
-  EXPECT_EQ(request.payload_sha256,
-            "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
-  auto headers = SignV4(request, kExampleKeys, "us-east-1", "s3", May24th2013());
+  const std::string body_sha256 = Sha256HexOf("Welcome to Amazon S3.");
+  EXPECT_EQ(body_sha256, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+  auto headers = Sign(Example(
+      "PUT", path, {},
+      {{"Date", "Fri, 24 May 2013 00:00:00 GMT"}, {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
+      body_sha256));
   EXPECT_EQ(HeaderValue(headers, "Authorization"),
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-            "SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class, "
-            "Signature=98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
+            Published("date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class",
+                      "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"));
 }
 
 TEST(SigV4SignerTest, ValuelessQueryParameterMatchesAwsExample) {
-  SignableRequest request{.method = "GET",
-                          .host = "examplebucket.s3.amazonaws.com",
-                          .encoded_path = "/",
-                          .query = {{"lifecycle", ""}},
-                          .payload_sha256 = kEmptySha256};
-  auto headers = SignV4(request, kExampleKeys, "us-east-1", "s3", May24th2013());
+  auto headers = Sign(Example("GET", "/", {{"lifecycle", ""}}));
   EXPECT_EQ(HeaderValue(headers, "Authorization"),
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-            "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
-            "Signature=fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543");
+            Published("host;x-amz-content-sha256;x-amz-date",
+                      "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"));
 }
 
 TEST(SigV4SignerTest, ListObjectsQueryIsSortedAndMatchesAwsExample) {
-  SignableRequest request{.method = "GET",
-                          .host = "examplebucket.s3.amazonaws.com",
-                          .encoded_path = "/",
-                          .query = {{"prefix", "J"}, {"max-keys", "2"}},
-                          .payload_sha256 = kEmptySha256};
-  auto headers = SignV4(request, kExampleKeys, "us-east-1", "s3", May24th2013());
+  auto headers = Sign(Example("GET", "/", {{"prefix", "J"}, {"max-keys", "2"}}));
   EXPECT_EQ(HeaderValue(headers, "Authorization"),
-            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-            "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
-            "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
+            Published("host;x-amz-content-sha256;x-amz-date",
+                      "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"));
 }
 
 TEST(SigV4SignerTest, SessionTokenIsSignedAndSecretNeverSent) {

@@ -14,6 +14,7 @@
 
 #include "util/error.h"
 #include "util/log.h"
+#include "util/text.h"
 
 namespace fruits::storage {
 
@@ -37,20 +38,6 @@ constexpr char kRelativeUri[] = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 constexpr char kFullUri[] = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
 constexpr char kImdsCredentialsPath[] = "/latest/meta-data/iam/security-credentials/";
 
-std::string Trim(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 std::string Join(const std::vector<std::string>& parts, const std::string& separator) {
   std::string joined;
   for (const std::string& part : parts) joined += (joined.empty() ? "" : separator) + part;
@@ -71,7 +58,7 @@ std::string FormatTimestamp(SystemClock::time_point time) {
 std::string DescribeStatus(const HttpResponse& response) {
   std::string text = "HTTP " + std::to_string(response.status);
   if (response.status >= 200 && response.status < 300) return text;
-  std::string body = Trim(response.body.substr(0, 200));
+  std::string body(Trim(std::string_view(response.body).substr(0, 200)));
   std::replace_if(
       body.begin(), body.end(), [](unsigned char c) { return c < 0x20; }, ' ');
   return body.empty() ? text : text + ": " + body;
@@ -334,7 +321,8 @@ class InstanceMetadataProvider : public CredentialsProvider {
       return Failure::Failure(endpoint_ + " answers " + DescribeStatus(roles.value()) +
                               " when asked for the instance's IAM role");
     }
-    std::string role = Trim(roles.value().body.substr(0, roles.value().body.find('\n')));
+    std::string role(
+        Trim(std::string_view(roles.value().body).substr(0, roles.value().body.find('\n'))));
     if (role.empty()) {
       return Failure::Failure(endpoint_ +
                               " has no IAM role for this instance (attach an instance profile)");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/text.h"
 
 namespace fruits::storage {
 namespace {
@@ -43,21 +44,6 @@ constexpr std::array<const char*, 19> kVariables = {
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_S3",
 };
-
-std::string_view Trim(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return text.substr(begin, end - begin);
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
 
 // `text` without a trailing comment: a '#' or ';' with a space or tab before it, as the AWS SDKs
 // read values ("abc#def" stays whole; secrets may hold such characters).

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "util/text.h"
+
 namespace fruits::storage {
 namespace {
 
@@ -17,20 +19,6 @@ void InitializeCurlOnce() {
     return true;
   }();
   (void)initialized;
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-std::string Trim(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
 }
 
 constexpr size_t kExpectContinueMinBytes = size_t{1} << 20;

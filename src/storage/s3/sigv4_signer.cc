@@ -7,6 +7,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "util/text.h"
+
 namespace fruits::storage {
 namespace {
 
@@ -19,12 +21,6 @@ std::string Hex(const unsigned char* bytes, size_t size) {
     hex += kDigits[bytes[i] & 15];
   }
   return hex;
-}
-
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 // Header values are signed trimmed, with inner runs of spaces collapsed to one.

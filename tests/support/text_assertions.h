@@ -1,0 +1,35 @@
+// Assertions on messages: the message of an error, a part that must be there, or must not (a
+// secret).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "util/error.h"
+
+namespace fruits::testing {
+
+inline ::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << part << "\" is not in: " << text;
+}
+
+inline ::testing::AssertionResult Lacks(const std::string& text, const std::string& part) {
+  if (text.find(part) == std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << part << "\" is in: " << text;
+}
+
+// The message of the fruits::Error `action` throws; a test failure when it throws none.
+inline std::string MessageOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no fruits::Error thrown";
+  return "";
+}
+
+}  // namespace fruits::testing
