@@ -14,6 +14,9 @@ void AddS3Flags(CLI::App& cmd, storage::S3Options& options) {
   cmd.add_option("--s3-region", options.region,
                  "Region; default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, else eu-west-3")
       ->group(group);
+  cmd.add_flag("--no-sign-request", options.anonymous,
+               "Read public buckets without credentials (requests are not signed)")
+      ->group(group);
   cmd.add_option("--sse", options.sse,
                  "Server-side encryption of written objects: AES256 (SSE-S3), aws:kms or none")
       ->default_str(options.sse)

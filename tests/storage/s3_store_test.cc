@@ -137,6 +137,17 @@ TEST_F(S3StoreTest, WritesAskForServerSideEncryptionAndAreSigned) {
   EXPECT_EQ(stats.rejected, 0);
 }
 
+TEST_F(S3StoreTest, UnsignedRequestsNeedNoCredentials) {
+  Put(store_, "s3://fruits-test/public/a.jpg", "public bytes");
+  S3Options options = TestOptions(server_.endpoint());
+  options.anonymous = true;
+  S3Store anonymous(
+      options,
+      AwsEnvironment(std::map<std::string, std::string>{{"AWS_EC2_METADATA_DISABLED", "true"}}));
+  ASSERT_EQ(anonymous.List("s3://fruits-test/public").size(), 1u);
+  EXPECT_EQ(anonymous.Read("s3://fruits-test/public/a.jpg").value(), "public bytes");
+}
+
 TEST_F(S3StoreTest, AFileTakesNoBytesAfterCommit) {
   auto file = store_.NewWritableFile("s3://fruits-test/once");
   file->Append("abc");

@@ -81,17 +81,22 @@ HttpRequest S3Client::Sign(const S3Request& request, const std::string& payload_
     signable.encoded_path = "/" + encoded_key;
   }
 
-  AwsCredentials credentials = credentials_.Get();
-  {
-    std::lock_guard lock(signer_mutex_);
-    signer_ = {credentials.access_key_id, credentials.source};
-  }
-  SigningCredentials keys{credentials.access_key_id, credentials.secret_access_key,
-                          credentials.session_token};
   HttpRequest http;
   http.method = request.method;
-  http.headers = SignV4(signable, keys, region_, "s3", std::chrono::system_clock::now());
   http.body = request.body;
+  if (options_.anonymous) {
+    http.headers = signable.headers;
+    http.headers.emplace_back("host", signable.host);
+  } else {
+    AwsCredentials credentials = credentials_.Get();
+    {
+      std::lock_guard lock(signer_mutex_);
+      signer_ = {credentials.access_key_id, credentials.source};
+    }
+    SigningCredentials keys{credentials.access_key_id, credentials.secret_access_key,
+                            credentials.session_token};
+    http.headers = SignV4(signable, keys, region_, "s3", std::chrono::system_clock::now());
+  }
   std::string query = CanonicalQueryString(request.query);
   http.url =
       scheme_ + "://" + signable.host + signable.encoded_path + (query.empty() ? "" : "?" + query);
@@ -153,7 +158,10 @@ std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>
 std::string S3Client::Describe(const HttpResponse& response, const S3Location& location) {
   S3Caller caller{.region = region_,
                   .endpoint = options_.endpoint.empty() ? "AWS " + region_ : options_.endpoint};
-  {
+  if (options_.anonymous) {
+    caller.access_key_id = "(none)";
+    caller.credentials_source = "--no-sign-request";
+  } else {
     std::lock_guard lock(signer_mutex_);
     caller.access_key_id = signer_.first;
     caller.credentials_source = signer_.second;

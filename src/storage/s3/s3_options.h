@@ -14,6 +14,9 @@ struct S3Options {
   // Empty: resolved as the AWS tools do (AWS_REGION, AWS_DEFAULT_REGION, the profile), else
   // eu-west-3, so data stays in the EU unless the user names another region.
   std::string region;
+  // Send requests unsigned, without looking for credentials: public buckets (the AWS CLI's
+  // --no-sign-request).
+  bool anonymous = false;
   // Server-side encryption of what we write: "AES256" (SSE-S3), "aws:kms" or "none".
   std::string sse = "AES256";
   // The KMS key for "aws:kms"; empty: the account's default aws/s3 key.
