@@ -1,7 +1,7 @@
 #include "pipeline/extractor.h"
 
-#include <tbb/parallel_pipeline.h>
 #include <tbb/global_control.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <atomic>

@@ -154,7 +154,7 @@ class HttpClient::Handle {
     if (line.starts_with("HTTP/")) {
       headers.clear();  // A new response (after a redirect or 100 Continue) starts over.
     } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
-      headers[Lower(std::string(line.substr(0, colon)))] = Trim(line.substr(colon + 1));
+      headers[Lower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
     }
     return size * count;
   }

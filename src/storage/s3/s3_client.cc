@@ -1,5 +1,6 @@
 #include "storage/s3/s3_client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -68,14 +69,12 @@ HttpRequest S3Client::Sign(const S3Request& request, const std::string& payload_
                            .query = request.query,
                            .headers = request.headers,
                            .payload_sha256 = payload_sha256};
-  if (!endpoint_host_.empty()) {
-    signable.host = endpoint_host_;
+  // Path-style on a custom endpoint, and for a dotted bucket name on AWS, which would break the
+  // TLS wildcard of virtual-hosted names.
+  if (!endpoint_host_.empty() || location.bucket.find('.') != std::string::npos) {
+    signable.host = endpoint_host_.empty() ? "s3." + region_ + ".amazonaws.com" : endpoint_host_;
     signable.encoded_path = endpoint_path_ + "/" + location.bucket;
     if (!location.key.empty()) signable.encoded_path += "/" + encoded_key;
-  } else if (location.bucket.find('.') != std::string::npos) {
-    // A dotted bucket name breaks the TLS wildcard of virtual-hosted names: address it by path.
-    signable.host = "s3." + region_ + ".amazonaws.com";
-    signable.encoded_path = "/" + location.bucket + "/" + encoded_key;
   } else {
     signable.host = location.bucket + ".s3." + region_ + ".amazonaws.com";
     signable.encoded_path = "/" + encoded_key;
@@ -104,19 +103,7 @@ HttpRequest S3Client::Sign(const S3Request& request, const std::string& payload_
 }
 
 Result<HttpResponse> S3Client::Call(const S3Request& request) {
-  std::string payload_sha256 = Sha256HexOf(request.body);
-  RetryPolicy policy(options_, retry_seed_++);
-  Clock::time_point start = Clock::now();
-  for (int attempt = 1;; ++attempt) {
-    Result<HttpResponse> outcome = http_.Send(Sign(request, payload_sha256));
-    if (!RetryPolicy::IsRetryable(outcome)) return outcome;
-    std::optional<double> wait = policy.NextWait(attempt, SecondsSince(start));
-    if (!wait) {
-      return Result<HttpResponse>::Failure(
-          GiveUpMessage(request, outcome, attempt, SecondsSince(start)));
-    }
-    Sleep(*wait);
-  }
+  return std::move(CallAll({request}).front());
 }
 
 std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>& requests) {
@@ -153,6 +140,23 @@ std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>
     Sleep(*wait);
   }
   return results;
+}
+
+HttpResponse S3Client::CallExpecting(const S3Request& request, std::initializer_list<long> accepted,
+                                     const std::string& what) {
+  return Expect(Call(request), request, accepted, what);
+}
+
+HttpResponse S3Client::Expect(Result<HttpResponse> outcome, const S3Request& request,
+                              std::initializer_list<long> accepted, const std::string& what) {
+  if (!outcome.ok()) throw Error("cannot " + what + ": " + outcome.error());
+  HttpResponse& response = outcome.value();
+  if (std::find(accepted.begin(), accepted.end(), response.status) == accepted.end()) {
+    throw Error("cannot " + what + ": " +
+                (request.method == "HEAD" ? DescribeHead(response, request.location)
+                                          : Describe(response, request.location)));
+  }
+  return std::move(response);
 }
 
 std::string S3Client::Describe(const HttpResponse& response, const S3Location& location) {

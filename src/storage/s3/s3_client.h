@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,6 +45,14 @@ class S3Client {
   Result<HttpResponse> Call(const S3Request& request);
   // The same for many requests sent concurrently (at most options().max_in_flight at a time).
   std::vector<Result<HttpResponse>> CallAll(const std::vector<S3Request>& requests);
+
+  // The answer to `request` when its status is one of `accepted`; otherwise throws fruits::Error
+  // "cannot WHAT: " with the reason (retries run out, or S3's answer described). The second form
+  // takes the outcome of a Call() already made.
+  HttpResponse CallExpecting(const S3Request& request, std::initializer_list<long> accepted,
+                             const std::string& what);
+  HttpResponse Expect(Result<HttpResponse> outcome, const S3Request& request,
+                      std::initializer_list<long> accepted, const std::string& what);
 
   // The message for an answer that is an error, with a hint for the usual causes.
   std::string Describe(const HttpResponse& response, const S3Location& location);

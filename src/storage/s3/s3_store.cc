@@ -17,6 +17,16 @@ bool IsHidden(const std::string& key, size_t prefix_size) {
   return false;
 }
 
+// The prefix of the keys inside a "folder": the key with one trailing '/', or "" for the bucket.
+std::string FolderPrefix(const std::string& key) {
+  return key.empty() || key.back() == '/' ? key : key + "/";
+}
+
+// ListObjectsV2 of the keys starting with `prefix`.
+S3Request ListRequest(const std::string& bucket, const std::string& prefix) {
+  return {.location = {bucket, ""}, .query = {{"list-type", "2"}, {"prefix", prefix}}};
+}
+
 }  // namespace
 
 S3Store::S3Store(S3Options options, AwsEnvironment environment)
@@ -24,20 +34,13 @@ S3Store::S3Store(S3Options options, AwsEnvironment environment)
 
 std::vector<ObjectInfo> S3Store::List(const std::string& prefix) {
   S3Location folder = S3Location::Parse(prefix);
-  std::string key_prefix = folder.key;
-  if (!key_prefix.empty() && key_prefix.back() != '/') key_prefix += '/';
+  std::string key_prefix = FolderPrefix(folder.key);
   std::vector<ObjectInfo> objects;
   std::string token;
   while (true) {
-    S3Request request{.location = {folder.bucket, ""},
-                      .query = {{"list-type", "2"}, {"prefix", key_prefix}}};
+    S3Request request = ListRequest(folder.bucket, key_prefix);
     if (!token.empty()) request.query.emplace_back("continuation-token", token);
-    Result<HttpResponse> outcome = client_.Call(request);
-    if (!outcome.ok()) throw Error("cannot list " + prefix + ": " + outcome.error());
-    const HttpResponse& response = outcome.value();
-    if (response.status != 200) {
-      throw Error("cannot list " + prefix + ": " + client_.Describe(response, folder));
-    }
+    HttpResponse response = client_.CallExpecting(request, {200}, "list " + prefix);
     pugi::xml_document document;
     if (!document.load_buffer(response.body.data(), response.body.size())) {
       throw Error("cannot list " + prefix + ": the answer is not the XML of ListObjectsV2");
@@ -94,33 +97,20 @@ std::unique_ptr<RandomAccessFile> S3Store::NewRandomAccessFile(const std::string
 
 bool S3Store::Exists(const std::string& uri) {
   S3Location location = S3Location::Parse(uri);
-  Result<HttpResponse> head = client_.Call({.method = "HEAD", .location = location});
-  if (!head.ok()) throw Error("cannot check " + uri + ": " + head.error());
-  if (head.value().status == 200) return true;
-  if (head.value().status != 404) {
-    throw Error("cannot check " + uri + ": " + client_.DescribeHead(head.value(), location));
-  }
+  HttpResponse head =
+      client_.CallExpecting({.method = "HEAD", .location = location}, {200, 404}, "check " + uri);
+  if (head.status == 200) return true;
   if (location.key.empty()) return false;  // The bucket itself is missing.
   // Not an object: maybe a folder, i.e. a prefix some key starts with.
-  std::string key_prefix = location.key.back() == '/' ? location.key : location.key + "/";
-  Result<HttpResponse> listing =
-      client_.Call({.location = {location.bucket, ""},
-                    .query = {{"list-type", "2"}, {"prefix", key_prefix}, {"max-keys", "1"}}});
-  if (!listing.ok()) throw Error("cannot check " + uri + ": " + listing.error());
-  if (listing.value().status != 200) {
-    throw Error("cannot check " + uri + ": " + client_.Describe(listing.value(), location));
-  }
-  return listing.value().body.find("<Contents>") != std::string::npos;
+  S3Request request = ListRequest(location.bucket, FolderPrefix(location.key));
+  request.query.emplace_back("max-keys", "1");
+  HttpResponse listing = client_.CallExpecting(request, {200}, "check " + uri);
+  return listing.body.find("<Contents>") != std::string::npos;
 }
 
 void S3Store::Remove(const std::string& uri) {
-  S3Location location = S3Location::Parse(uri);
-  Result<HttpResponse> outcome = client_.Call({.method = "DELETE", .location = location});
-  if (!outcome.ok()) throw Error("cannot remove " + uri + ": " + outcome.error());
-  long status = outcome.value().status;
-  if (status != 204 && status != 200 && status != 404) {
-    throw Error("cannot remove " + uri + ": " + client_.Describe(outcome.value(), location));
-  }
+  client_.CallExpecting({.method = "DELETE", .location = S3Location::Parse(uri)}, {200, 204, 404},
+                        "remove " + uri);
 }
 
 }  // namespace fruits::storage

@@ -47,12 +47,9 @@ void S3WritableFile::Commit() {
   CheckWritable();
   failed_ = true;  // until the object is complete
   if (upload_id_.empty()) {
-    std::vector<std::pair<std::string, std::string>> headers = EncryptionHeaders();
-    Expect200(client_.Call({.method = "PUT",
-                            .location = location_,
-                            .headers = std::move(headers),
-                            .body = buffer_}),
-              "upload");
+    client_.CallExpecting(
+        {.method = "PUT", .location = location_, .headers = EncryptionHeaders(), .body = buffer_},
+        {200}, "upload " + uri_);
   } else {
     UploadPart(buffer_);
     CompleteUpload();
@@ -74,11 +71,11 @@ std::vector<std::pair<std::string, std::string>> S3WritableFile::EncryptionHeade
 }
 
 void S3WritableFile::StartUpload() {
-  HttpResponse response = Expect200(client_.Call({.method = "POST",
-                                                  .location = location_,
-                                                  .query = {{"uploads", ""}},
-                                                  .headers = EncryptionHeaders()}),
-                                    "start a multipart upload of");
+  HttpResponse response = client_.CallExpecting({.method = "POST",
+                                                 .location = location_,
+                                                 .query = {{"uploads", ""}},
+                                                 .headers = EncryptionHeaders()},
+                                                {200}, "start a multipart upload of " + uri_);
   pugi::xml_document document;
   document.load_buffer(response.body.data(), response.body.size());
   upload_id_ = document.child("InitiateMultipartUploadResult").child("UploadId").text().as_string();
@@ -90,11 +87,11 @@ void S3WritableFile::StartUpload() {
 void S3WritableFile::UploadPart(std::string_view bytes) {
   std::string part_number = std::to_string(part_etags_.size() + 1);
   HttpResponse response =
-      Expect200(client_.Call({.method = "PUT",
-                              .location = location_,
-                              .query = {{"partNumber", part_number}, {"uploadId", upload_id_}},
-                              .body = bytes}),
-                "upload a part of");
+      client_.CallExpecting({.method = "PUT",
+                             .location = location_,
+                             .query = {{"partNumber", part_number}, {"uploadId", upload_id_}},
+                             .body = bytes},
+                            {200}, "upload a part of " + uri_);
   std::string etag = response.Header("etag");
   if (etag.empty())
     throw Error("cannot upload part " + part_number + " of " + uri_ + ": S3 gave no ETag");
@@ -112,16 +109,16 @@ void S3WritableFile::CompleteUpload() {
   std::string xml = body.str();
   // S3 may answer 200 and report an error in the body (it answers slowly, sending spaces to keep
   // the connection open): that one is retried here, since the status says nothing.
+  const S3Request request{
+      .method = "POST", .location = location_, .query = {{"uploadId", upload_id_}}, .body = xml};
   for (int attempt = 1;; ++attempt) {
-    Result<HttpResponse> outcome = client_.Call({.method = "POST",
-                                                 .location = location_,
-                                                 .query = {{"uploadId", upload_id_}},
-                                                 .body = xml});
+    Result<HttpResponse> outcome = client_.Call(request);
     if (outcome.ok() && outcome.value().status == 404 &&
         S3ErrorCode(outcome.value()) == "NoSuchUpload" && IsComplete()) {
       return;  // An earlier attempt completed it, but its answer was lost.
     }
-    HttpResponse response = Expect200(std::move(outcome), "complete the multipart upload of");
+    HttpResponse response = client_.Expect(std::move(outcome), request, {200},
+                                           "complete the multipart upload of " + uri_);
     if (response.body.find("<Error>") == std::string::npos) return;
     if (attempt >= client_.options().max_attempts) {
       throw Error("cannot complete the multipart upload of " + uri_ + ": " +
@@ -143,16 +140,6 @@ void S3WritableFile::AbortUpload() {
     LogWarning("could not abort the unfinished multipart upload of " + uri_ +
                "; its parts stay until a lifecycle rule removes them");
   }
-}
-
-HttpResponse S3WritableFile::Expect200(Result<HttpResponse> outcome, const char* what) {
-  if (!outcome.ok())
-    throw Error("cannot " + std::string(what) + " " + uri_ + ": " + outcome.error());
-  if (outcome.value().status != 200) {
-    throw Error("cannot " + std::string(what) + " " + uri_ + ": " +
-                client_.Describe(outcome.value(), location_));
-  }
-  return std::move(outcome).value();
 }
 
 }  // namespace fruits::storage

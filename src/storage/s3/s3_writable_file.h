@@ -38,8 +38,6 @@ class S3WritableFile : public WritableFile {
   // Throws when the file cannot take more bytes: committed, or a part failed (going on would
   // shift the parts that follow).
   void CheckWritable() const;
-  // Throws the error for a failed call or an answer other than 200.
-  HttpResponse Expect200(Result<HttpResponse> outcome, const char* what);
 
   S3Client& client_;
   S3Location location_;
