@@ -11,5 +11,9 @@ case "$kind" in
                                -DFRUITS_BUILD_BENCHMARKS=OFF) ;;
   *) echo "usage: $0 [release|asan]" >&2; exit 2 ;;
 esac
+# Ninja when installed; ccache (CMakeLists.txt) with paths taken relative to the checkout, so a
+# second clone or worktree reuses the objects of the first.
+command -v ninja >/dev/null 2>&1 && [ ! -f "$dir/Makefile" ] && flags+=(-G Ninja)
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 cmake -S . -B "$dir" "${flags[@]}" >/dev/null
 cmake --build "$dir" -j "$(nproc)"

@@ -15,7 +15,7 @@ packages=(
   libopenmpi-dev openmpi-bin
 )
 # Tests, benchmarks and formatting.
-packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs)
+packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs ccache ninja-build)
 # Independent references the tests compare against, under /usr/bin/python3: torchvision for
 # model numerics, Pillow for decoding and resizing, scikit-learn for PCA.
 if [ "${1:-}" = "--tests" ]; then

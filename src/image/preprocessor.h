@@ -38,6 +38,8 @@ struct PreprocessOptions {
   Normalization normalization = Normalization::kMobileNet;
   // NHWC (channels last) when true; NCHW otherwise.
   bool channels_last = false;
+  // 3: RGB. 1: grey, converted from RGB as Pillow's Image.convert("L") does, before resizing.
+  int channels = 3;
 };
 
 // The names the command line uses ("bilinear", "mobilenet", ...), and back.

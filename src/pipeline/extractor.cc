@@ -14,7 +14,6 @@
 #include "pipeline/manifest.h"
 #include "pipeline/output_layout.h"
 #include "pipeline/shard_writer.h"
-#include "storage/s3/s3_location.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/progress.h"
@@ -118,7 +117,8 @@ class ExtractRun {
     // Images on a remote store leave a worker waiting on the network for each batch it fetches;
     // one more worker keeps every core inferring meanwhile (inference still runs on `threads`
     // engine instances).
-    const int remote = storage::IsS3Uri(options_.input) || storage::IsS3Uri(options_.input_list);
+    const int remote = (!options_.input.empty() && store_.IsRemote(options_.input)) ||
+                       (!options_.input_list.empty() && store_.IsRemote(options_.input_list));
     tbb::global_control allow_workers(tbb::global_control::max_allowed_parallelism,
                                       static_cast<size_t>(threads + remote));
     tbb::task_arena arena(threads + remote);

@@ -17,6 +17,7 @@ class LocalStore : public ObjectStore {
   std::unique_ptr<WritableFile> NewWritableFile(const std::string& path) override;
   std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& path) override;
   bool Exists(const std::string& path) override;
+  bool IsRemote(const std::string&) const override { return false; }
   void Remove(const std::string& path) override;
 };
 

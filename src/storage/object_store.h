@@ -48,6 +48,9 @@ class ObjectStore {
   virtual bool Exists(const std::string& uri) = 0;
   // Removes the object; removing one that does not exist is not an error.
   virtual void Remove(const std::string& uri) = 0;
+  // Whether reading `uri` costs a network round trip (the pipeline then keeps one more worker
+  // reading while the others compute). Local files: false.
+  virtual bool IsRemote(const std::string& uri) const = 0;
 };
 
 }  // namespace fruits::storage

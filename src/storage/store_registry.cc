@@ -58,4 +58,6 @@ bool StoreRegistry::Exists(const std::string& uri) { return StoreFor(uri).Exists
 
 void StoreRegistry::Remove(const std::string& uri) { StoreFor(uri).Remove(uri); }
 
+bool StoreRegistry::IsRemote(const std::string& uri) const { return IsS3Uri(uri); }
+
 }  // namespace fruits::storage

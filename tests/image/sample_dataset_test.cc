@@ -42,6 +42,7 @@ class MemoryStore : public storage::ObjectStore {
     throw Error("MemoryStore does not read: " + uri);
   }
   bool Exists(const std::string& uri) override { return files_.count(uri) > 0; }
+  bool IsRemote(const std::string&) const override { return false; }
   void Remove(const std::string& uri) override { files_.erase(uri); }
 
   const std::map<std::string, std::string>& files() const { return files_; }

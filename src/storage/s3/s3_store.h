@@ -25,6 +25,7 @@ class S3Store : public ObjectStore {
   std::unique_ptr<WritableFile> NewWritableFile(const std::string& uri) override;
   std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& uri) override;
   bool Exists(const std::string& uri) override;
+  bool IsRemote(const std::string&) const override { return true; }
   void Remove(const std::string& uri) override;
 
  private:
