@@ -15,7 +15,7 @@ packages=(
   libopenmpi-dev openmpi-bin
 )
 # Tests, benchmarks and formatting.
-packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang-format nodejs ccache ninja-build)
+packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang clang-format nodejs ccache ninja-build)
 # Independent references the tests compare against, under /usr/bin/python3: torchvision for
 # model numerics, Pillow for decoding and resizing, scikit-learn for PCA.
 if [ "${1:-}" = "--tests" ]; then
@@ -41,7 +41,12 @@ if ((${#missing[@]})); then
 fi
 
 # Independent references the tests compare against (DuckDB reads our Parquet files).
-installed=tests/references/node_modules/.package-lock.json
-if [ "${1:-}" = "--tests" ] && { [ ! -f $installed ] || [ tests/references/package-lock.json -nt $installed ]; }; then
-  npm ci --prefix tests/references --no-audit --no-fund --loglevel=error
+# Installed again only when the lock file's content changed (timestamps differ between clones).
+if [ "${1:-}" = "--tests" ]; then
+  lock_sum=$(sha256sum tests/references/package-lock.json | cut -d' ' -f1)
+  stamp=tests/references/node_modules/.fruits-lock.sha256
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+    npm ci --prefix tests/references --no-audit --no-fund --loglevel=error
+    echo "$lock_sum" >"$stamp"
+  fi
 fi

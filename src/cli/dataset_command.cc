@@ -7,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/s3_flags.h"
-#include "image/sample_dataset.h"
+#include "sample/sample_dataset.h"
 
 namespace fruits::cli {
 
@@ -15,21 +15,21 @@ namespace {
 
 struct SampleOptions {
   std::string output;
-  image::SampleDatasetOptions dataset;
+  sample::SampleDatasetOptions dataset;
   storage::S3Options s3;
 };
 
 std::string LabelList() {
   std::string text;
-  for (const auto& label : image::SampleFruitLabels()) text += (text.empty() ? "" : ", ") + label;
+  for (const auto& label : sample::SampleFruitLabels()) text += (text.empty() ? "" : ", ") + label;
   return text;
 }
 
 void Sample(const SampleOptions& options) {
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(options.s3);
-  image::SampleDatasetSummary summary =
-      image::WriteSampleDataset(*store, options.output, options.dataset);
-  const image::SampleDatasetOptions& d = options.dataset;
+  sample::SampleDatasetSummary summary =
+      sample::WriteSampleDataset(*store, options.output, options.dataset);
+  const sample::SampleDatasetOptions& d = options.dataset;
   fmt::print(
       "wrote {} images of {} labels to {}: Training/ {} and Test/ {} per label, "
       "test-multiple-fruits/ {} (seed {})\n",

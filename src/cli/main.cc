@@ -37,8 +37,14 @@ int Run(CLI::App& app, int argc, char** argv, bool& failed) {
   } catch (const fruits::UsageError& e) {
     std::fprintf(stderr, "fruits: %s\n", e.what());
     return kExitUsage;
-  } catch (const std::exception& e) {
+  } catch (const fruits::Error& e) {
     std::fprintf(stderr, "fruits: %s\n", e.what());
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    // Every failure we expect is a fruits::Error with a message for the user; anything else
+    // escaped a library unexplained.
+    std::fprintf(stderr, "fruits: internal error, a bug in fruits (please report it): %s\n",
+                 e.what());
     return kExitFailure;
   }
   failed = false;

@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -30,8 +31,11 @@ class MpiTaskQueue : public TaskQueue {
     if (rank_ == 0 && size_ > 1) dispatcher_ = std::thread([this] { Dispatch(); });
   }
   ~MpiTaskQueue() override {
-    // Only an error path leaves the dispatcher running; the process is about to abort.
-    if (dispatcher_.joinable()) dispatcher_.detach();
+    // Only an error path leaves the dispatcher running (Finish() was not reached): stop it before
+    // the members it reads go away. Ranks still asking get no answer; the failing rank's Abort()
+    // ends them.
+    stopping_ = true;
+    if (dispatcher_.joinable()) dispatcher_.join();
   }
 
   std::optional<int64_t> Next() override {
@@ -62,7 +66,7 @@ class MpiTaskQueue : public TaskQueue {
   }
 
   void Dispatch() {
-    for (int finished = 0; finished < size_ - 1;) {
+    for (int finished = 0; finished < size_ - 1 && !stopping_;) {
       // A blocking receive would spin on a core rank 0's own workers need: poll, then sleep.
       int arrived = 0;
       MPI_Status status;
@@ -88,6 +92,7 @@ class MpiTaskQueue : public TaskQueue {
   const int tag_;
   std::mutex mutex_;
   int64_t next_ = 0;
+  std::atomic<bool> stopping_ = false;
   std::thread dispatcher_;
 };
 

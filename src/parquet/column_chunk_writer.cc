@@ -46,7 +46,7 @@ void ColumnChunkWriter::Append(const ColumnValues& values, int64_t begin, int64_
         switch (spec_.type) {
           case ColumnType::kString: {
             const std::string& s = values.strings()[row];
-            if (s.size() > UINT32_MAX) throw UsageError("a string is too long for Parquet");
+            if (s.size() > UINT32_MAX) throw Error("a string is too long for Parquet");
             AppendUint32(static_cast<uint32_t>(s.size()), &values_);
             values_.append(s);
             statistics_.AddString(s);
@@ -116,7 +116,7 @@ void ColumnChunkWriter::FinishPage() {
     stored = compressed_;
   }
   if (body_.size() > INT32_MAX || stored.size() > INT32_MAX) {
-    throw UsageError("a row of column '" + spec_.name + "' is too large for one Parquet page");
+    throw Error("a row of column '" + spec_.name + "' is too large for one Parquet page");
   }
 
   int64_t page_values = layout_.max_definition_level > 0

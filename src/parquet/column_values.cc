@@ -10,8 +10,8 @@ namespace {
 
 void CheckValidity(size_t rows, std::span<const uint8_t> valid) {
   if (!valid.empty() && valid.size() != rows) {
-    throw UsageError("a column's validity flags (" + std::to_string(valid.size()) +
-                     ") do not match its rows (" + std::to_string(rows) + ")");
+    throw InternalError("a column's validity flags (" + std::to_string(valid.size()) +
+                        ") do not match its rows (" + std::to_string(rows) + ")");
   }
 }
 
@@ -54,14 +54,14 @@ ColumnValues ColumnValues::Doubles(std::span<const double> values, std::span<con
 ColumnValues ColumnValues::FloatLists(std::span<const float> values,
                                       std::span<const int64_t> offsets,
                                       std::span<const uint8_t> valid) {
-  if (offsets.empty()) throw UsageError("list offsets need one entry more than the rows");
+  if (offsets.empty()) throw InternalError("list offsets need one entry more than the rows");
   for (size_t i = 0; i + 1 < offsets.size(); ++i) {
     if (offsets[i] < 0 || offsets[i] > offsets[i + 1]) {
-      throw UsageError("list offsets must start at 0 or more and never decrease");
+      throw InternalError("list offsets must start at 0 or more and never decrease");
     }
   }
   if (offsets.back() > static_cast<int64_t>(values.size())) {
-    throw UsageError("list offsets point past the end of the values");
+    throw InternalError("list offsets point past the end of the values");
   }
   ColumnValues c(ColumnType::kFloatList, static_cast<int64_t>(offsets.size() - 1), valid);
   c.floats_ = values;
@@ -71,8 +71,8 @@ ColumnValues ColumnValues::FloatLists(std::span<const float> values,
 
 ColumnValues ColumnValues::FloatRows(std::span<const float> values, int64_t width) {
   if (width <= 0 || values.size() % static_cast<size_t>(width) != 0) {
-    throw UsageError("a float matrix of " + std::to_string(values.size()) +
-                     " values does not split into rows of width " + std::to_string(width));
+    throw InternalError("a float matrix of " + std::to_string(values.size()) +
+                        " values does not split into rows of width " + std::to_string(width));
   }
   ColumnValues c(ColumnType::kFloatList, static_cast<int64_t>(values.size()) / width, {});
   c.floats_ = values;

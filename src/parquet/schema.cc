@@ -75,9 +75,9 @@ std::string ColumnTypeName(ColumnType type) {
 Schema::Schema(std::vector<ColumnSpec> columns) : columns_(std::move(columns)) {
   std::set<std::string> names;
   for (const ColumnSpec& c : columns_) {
-    if (c.name.empty()) throw UsageError("a Parquet column needs a name");
+    if (c.name.empty()) throw InternalError("a Parquet column needs a name");
     if (!names.insert(c.name).second) {
-      throw UsageError("Parquet column name '" + c.name + "' is used twice");
+      throw InternalError("Parquet column name '" + c.name + "' is used twice");
     }
   }
 }
@@ -158,7 +158,7 @@ Schema Schema::FromParquet(const std::vector<SchemaElement>& elements) {
   if (i != elements.size()) throw FormatError("the schema has elements past its last column");
   try {
     return Schema(std::move(columns));
-  } catch (const UsageError& e) {  // a blank or repeated name: the file's fault, not the user's
+  } catch (const InternalError& e) {  // a blank or repeated name: the file's fault, not the user's
     throw FormatError(std::string("the schema is invalid: ") + e.what());
   }
 }

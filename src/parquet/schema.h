@@ -27,7 +27,7 @@ struct ColumnSpec {
 class Schema {
  public:
   Schema() = default;
-  // Throws UsageError on an empty, duplicate or blank column name.
+  // Throws InternalError on an empty, duplicate or blank column name.
   explicit Schema(std::vector<ColumnSpec> columns);
 
   const std::vector<ColumnSpec>& columns() const { return columns_; }

@@ -44,11 +44,11 @@ ParquetWriter::ParquetWriter(std::unique_ptr<storage::WritableFile> file, Schema
                              WriterOptions options)
     : file_(std::move(file)), schema_(std::move(schema)), options_(std::move(options)) {
   if (!IsSupportedCodec(options_.compression)) {
-    throw UsageError("cannot write Parquet with " + CodecName(options_.compression) +
-                     " compression; use UNCOMPRESSED, SNAPPY or ZSTD");
+    throw InternalError("cannot write Parquet with " + CodecName(options_.compression) +
+                        " compression; use UNCOMPRESSED, SNAPPY or ZSTD");
   }
   if (options_.row_group_bytes <= 0 || options_.page_bytes <= 0) {
-    throw UsageError("Parquet row group and page sizes must be positive");
+    throw InternalError("Parquet row group and page sizes must be positive");
   }
   for (const ColumnSpec& spec : schema_.columns()) {
     columns_.emplace_back(spec, options_.compression, static_cast<size_t>(options_.page_bytes),
@@ -61,28 +61,28 @@ ParquetWriter::~ParquetWriter() = default;
 
 void ParquetWriter::CheckBatch(std::span<const ColumnValues> columns) const {
   if (columns.size() != schema_.size()) {
-    throw UsageError("a batch of " + std::to_string(columns.size()) + " columns for a schema of " +
-                     std::to_string(schema_.size()));
+    throw InternalError("a batch of " + std::to_string(columns.size()) +
+                        " columns for a schema of " + std::to_string(schema_.size()));
   }
   for (size_t i = 0; i < columns.size(); ++i) {
     const ColumnSpec& spec = schema_.column(i);
     const ColumnValues& c = columns[i];
     if (c.type() != spec.type) {
-      throw UsageError("column '" + spec.name + "' is " + ColumnTypeName(spec.type) +
-                       " but the batch gives " + ColumnTypeName(c.type()));
+      throw InternalError("column '" + spec.name + "' is " + ColumnTypeName(spec.type) +
+                          " but the batch gives " + ColumnTypeName(c.type()));
     }
     if (c.num_rows() != columns[0].num_rows()) {
-      throw UsageError("column '" + spec.name + "' has " + std::to_string(c.num_rows()) +
-                       " rows, the first column " + std::to_string(columns[0].num_rows()));
+      throw InternalError("column '" + spec.name + "' has " + std::to_string(c.num_rows()) +
+                          " rows, the first column " + std::to_string(columns[0].num_rows()));
     }
     if (!spec.nullable && c.has_nulls()) {
-      throw UsageError("column '" + spec.name + "' is required but the batch has nulls");
+      throw InternalError("column '" + spec.name + "' is required but the batch has nulls");
     }
   }
 }
 
 void ParquetWriter::Write(std::span<const ColumnValues> columns) {
-  if (closed_) throw UsageError("write to a Parquet file that is already closed");
+  if (closed_) throw InternalError("write to a Parquet file that is already closed");
   CheckBatch(columns);
   const int64_t rows = columns.empty() ? 0 : columns[0].num_rows();
   const int64_t row_bytes = EstimateRowBytes(columns);
@@ -129,7 +129,7 @@ void ParquetWriter::SetMetadata(const std::string& key, const std::string& value
 }
 
 void ParquetWriter::Close() {
-  if (closed_) throw UsageError("a Parquet file closed twice");
+  if (closed_) throw InternalError("a Parquet file closed twice");
   FlushRowGroup();
   FileMetaData footer;
   footer.schema = schema_.ToParquet();

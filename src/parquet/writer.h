@@ -4,7 +4,8 @@
 // their uncompressed size reaches WriterOptions::row_group_bytes, so memory holds at most one row
 // group. The file appears under its name only after Close() (WritableFile's atomic commit); a
 // writer destroyed without Close() leaves nothing behind. Not thread-safe: one thread per writer.
-// Throws UsageError when a batch does not match the schema, Error when the store fails.
+// Throws InternalError when a batch does not match the schema (a caller bug), Error when the
+// store fails.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,7 @@ struct WriterOptions {
 
 class ParquetWriter {
  public:
-  // Throws UsageError for an unsupported codec or non-positive sizes.
+  // Throws InternalError for an unsupported codec or non-positive sizes.
   ParquetWriter(std::unique_ptr<storage::WritableFile> file, Schema schema, WriterOptions options);
   ~ParquetWriter();
   ParquetWriter(const ParquetWriter&) = delete;

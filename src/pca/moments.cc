@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cassert>
 #include <cmath>
 #include <cstring>
 
@@ -48,8 +47,10 @@ void FoldMeans(int64_t dim, int64_t count_a, int64_t count_b, const std::vector<
 
 }  // namespace
 
-Moments::Moments(int64_t dim) : dim_(dim), mean_(dim, 0.0), scatter_(dim * dim, 0.0) {
-  assert(dim >= 1);
+Moments::Moments(int64_t dim) : dim_(dim) {
+  if (dim < 1) throw InternalError("moments of " + std::to_string(dim) + " features per row");
+  mean_.assign(dim, 0.0);
+  scatter_.assign(dim * dim, 0.0);
 }
 
 void Moments::Add(const float* rows, int64_t n) {
@@ -80,7 +81,10 @@ void Moments::Add(const float* rows, int64_t n) {
 }
 
 void Moments::Merge(const Moments& other) {
-  assert(other.dim_ == dim_);
+  if (other.dim_ != dim_) {
+    throw InternalError("merging moments of " + std::to_string(other.dim_) +
+                        " features per row into moments of " + std::to_string(dim_));
+  }
   if (other.count_ == 0) return;
   for (int64_t i = 0; i < dim_; ++i) {
     for (int64_t j = i; j < dim_; ++j) scatter_[i * dim_ + j] += other.scatter_[i * dim_ + j];
@@ -101,7 +105,10 @@ std::vector<double> Moments::Scatter() const {
 }
 
 std::vector<double> Moments::Covariance() const {
-  assert(count_ >= 2);
+  if (count_ < 2) {
+    throw InternalError("a covariance needs 2 rows or more, the moments hold " +
+                        std::to_string(count_));
+  }
   std::vector<double> covariance = Scatter();
   const double divisor = static_cast<double>(count_ - 1);
   for (double& value : covariance) value /= divisor;

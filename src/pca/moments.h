@@ -19,13 +19,13 @@ namespace fruits::pca {
 
 class Moments {
  public:
-  // REQUIRES: dim >= 1.
+  // REQUIRES: dim >= 1 (checked: InternalError).
   explicit Moments(int64_t dim);
 
   // Adds n rows of dim() floats, row-major. REQUIRES: every value finite (callers check, to name
   // the offending input).
   void Add(const float* rows, int64_t n);
-  // REQUIRES: other.dim() == dim().
+  // REQUIRES: other.dim() == dim() (checked: InternalError).
   void Merge(const Moments& other);
 
   int64_t dim() const { return dim_; }
@@ -33,7 +33,8 @@ class Moments {
   const std::vector<double>& mean() const { return mean_; }
   // The scatter matrix, dim x dim row-major, symmetric (both triangles filled).
   std::vector<double> Scatter() const;
-  // Scatter / (count - 1): the sample covariance, as scikit-learn's PCA uses. REQUIRES: count >= 2.
+  // Scatter / (count - 1): the sample covariance, as scikit-learn's PCA uses.
+  // REQUIRES: count >= 2 (checked: InternalError).
   std::vector<double> Covariance() const;
 
   std::string Serialize() const;

@@ -21,4 +21,13 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// A broken contract between our own modules (a caller that did not meet a REQUIRES): a bug in
+// fruits, never a consequence of what the user gave. Thrown where an unchecked violation would
+// corrupt memory or write wrong output, in every build type (asserts vanish in Release).
+class InternalError : public Error {
+ public:
+  explicit InternalError(const std::string& message)
+      : Error("internal error, a bug in fruits (please report it): " + message) {}
+};
+
 }  // namespace fruits

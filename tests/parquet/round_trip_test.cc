@@ -314,16 +314,21 @@ TEST(RoundTrip, BatchesThatDoNotMatchTheSchemaAreRefused) {
   std::vector<std::string> strings{"a"};
   std::vector<uint8_t> valid{1, 0};
   const ColumnValues too_few[] = {ColumnValues::Int64s(ints)};
-  EXPECT_THROW(writer.Write(too_few), UsageError);
+  EXPECT_THROW(writer.Write(too_few), InternalError);
   const ColumnValues wrong_type[] = {ColumnValues::Int64s(ints), ColumnValues::Int64s(ints)};
-  EXPECT_THROW(writer.Write(wrong_type), UsageError);
+  EXPECT_THROW(writer.Write(wrong_type), InternalError);
   const ColumnValues ragged[] = {ColumnValues::Int64s(ints), ColumnValues::Strings(strings)};
-  EXPECT_THROW(writer.Write(ragged), UsageError);
+  EXPECT_THROW(writer.Write(ragged), InternalError);
   std::vector<std::string> two_strings{"a", "b"};
   const ColumnValues nulls_in_required[] = {ColumnValues::Int64s(ints, valid),
                                             ColumnValues::Strings(two_strings)};
-  EXPECT_THROW(writer.Write(nulls_in_required), UsageError);
-  EXPECT_THROW(Schema({{"a", ColumnType::kInt64}, {"a", ColumnType::kString}}), UsageError);
+  EXPECT_THROW(writer.Write(nulls_in_required), InternalError);
+  EXPECT_THROW(Schema({{"a", ColumnType::kInt64}, {"a", ColumnType::kString}}), InternalError);
+  writer.Close();
+  const ColumnValues after_close[] = {ColumnValues::Int64s(ints),
+                                      ColumnValues::Strings(two_strings)};
+  EXPECT_THROW(writer.Write(after_close), InternalError);
+  EXPECT_THROW(writer.Close(), InternalError);
 }
 
 // The size a pipeline writes: 100,000 feature vectors of 1280 floats, generated and checked in

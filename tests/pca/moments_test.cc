@@ -231,5 +231,18 @@ TEST(Moments, FirstNonFiniteRowFindsNaNAndInfinities) {
   EXPECT_EQ(FirstNonFiniteRow(rows.data(), 0, kDim), -1);
 }
 
+// The preconditions guard memory (the scatter is dim x dim, Merge indexes both by dim), so they
+// hold in Release builds too.
+TEST(Moments, BrokenPreconditionsThrowInEveryBuild) {
+  EXPECT_THROW(Moments(0), InternalError);
+  Moments three(3), four(4);
+  EXPECT_THROW(three.Merge(four), InternalError);
+  const float row[3] = {1, 2, 3};
+  three.Add(row, 1);
+  EXPECT_THROW(three.Covariance(), InternalError);
+  three.Add(row, 1);
+  EXPECT_NO_THROW(three.Covariance());
+}
+
 }  // namespace
 }  // namespace fruits::pca

@@ -1,7 +1,7 @@
 // The synthetic Fruits-360-like set: layout, determinism, images that decode and look like fruits
 // on white, labels that can be told apart, and option checks.
 
-#include "image/sample_dataset.h"
+#include "sample/sample_dataset.h"
 
 #include <gtest/gtest.h>
 
@@ -18,7 +18,7 @@
 #include "image/decode.h"
 #include "util/error.h"
 
-namespace fruits::image {
+namespace fruits::sample {
 namespace {
 
 // Keeps committed files in memory: fast, and proves every byte goes through the ObjectStore.
@@ -73,10 +73,10 @@ std::map<std::string, std::string> Generate(const SampleDatasetOptions& options)
 }
 
 // Our own decoder, as the pipeline will read these files.
-RgbImage Decode(const std::string& bytes) {
-  Result<RgbImage> image = DecodeImage(bytes, {});
+image::RgbImage Decode(const std::string& bytes) {
+  Result<image::RgbImage> image = image::DecodeImage(bytes, {});
   EXPECT_TRUE(image.ok()) << image.error();
-  return image.ok() ? std::move(image).value() : RgbImage{};
+  return image.ok() ? std::move(image).value() : image::RgbImage{};
 }
 
 bool IsWhite(const uint8_t* rgb) { return rgb[0] > 200 && rgb[1] > 200 && rgb[2] > 200; }
@@ -88,7 +88,7 @@ double Distance(const Colour& a, const Colour& b) {
 }
 
 // Mean colour of the pixels that are not background.
-Colour FruitColour(const RgbImage& image) {
+Colour FruitColour(const image::RgbImage& image) {
   Colour sum{};
   int count = 0;
   for (size_t i = 0; i < image.pixels.size(); i += 3) {
@@ -101,7 +101,7 @@ Colour FruitColour(const RgbImage& image) {
 }
 
 // Mean absolute difference per pixel, summed over the three channels.
-double Difference(const RgbImage& a, const RgbImage& b) {
+double Difference(const image::RgbImage& a, const image::RgbImage& b) {
   double sum = 0;
   for (size_t i = 0; i < a.pixels.size(); ++i) sum += std::abs(a.pixels[i] - b.pixels[i]);
   return sum / (a.width * a.height);
@@ -175,7 +175,7 @@ TEST(SampleDatasetTest, RaisingACountKeepsTheEarlierFiles) {
 
 TEST(SampleDatasetTest, EveryFileIsAJpegOfTheRightSize) {
   for (const auto& [path, bytes] : Generate(kSmall)) {
-    RgbImage image = Decode(bytes);
+    image::RgbImage image = Decode(bytes);
     if (path.find("test-multiple-fruits") != std::string::npos) {
       EXPECT_EQ(image.width, 640) << path;
       EXPECT_EQ(image.height, 480) << path;
@@ -192,7 +192,7 @@ TEST(SampleDatasetTest, FruitsLieOnWhiteAndFillMostOfTheFrame) {
                                .test_per_class = 0,
                                .multi_fruit = 0};
   for (const auto& [path, bytes] : Generate(options)) {
-    RgbImage image = Decode(bytes);
+    image::RgbImage image = Decode(bytes);
     int border = 0, white_border = 0, fruit = 0;
     for (int y = 0; y < image.height; ++y) {
       for (int x = 0; x < image.width; ++x) {
@@ -216,7 +216,7 @@ TEST(SampleDatasetTest, ImagesOfOneLabelDiffer) {
                                .per_class = 4,
                                .test_per_class = 0,
                                .multi_fruit = 0};
-  std::map<std::string, std::vector<RgbImage>> by_label;
+  std::map<std::string, std::vector<image::RgbImage>> by_label;
   for (const auto& [path, bytes] : Generate(options)) {
     by_label[path.substr(0, path.rfind('/'))].push_back(Decode(bytes));
   }
@@ -298,4 +298,4 @@ TEST(SampleDatasetTest, OptionsOutOfRangeAreUsageErrorsSayingWhatIsAllowed) {
 }
 
 }  // namespace
-}  // namespace fruits::image
+}  // namespace fruits::sample

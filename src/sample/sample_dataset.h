@@ -25,7 +25,7 @@
 
 #include "storage/object_store.h"
 
-namespace fruits::image {
+namespace fruits::sample {
 
 struct SampleDatasetOptions {
   int classes = 10;        // labels: the first `classes` of SampleFruitLabels(), 1 to its size
@@ -49,4 +49,4 @@ const std::vector<std::string>& SampleFruitLabels();
 SampleDatasetSummary WriteSampleDataset(storage::ObjectStore& store, const std::string& root,
                                         const SampleDatasetOptions& options);
 
-}  // namespace fruits::image
+}  // namespace fruits::sample

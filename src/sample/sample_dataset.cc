@@ -1,4 +1,4 @@
-#include "image/sample_dataset.h"
+#include "sample/sample_dataset.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,7 +13,7 @@
 
 #include "util/error.h"
 
-namespace fruits::image {
+namespace fruits::sample {
 
 namespace {
 
@@ -1047,4 +1047,4 @@ SampleDatasetSummary WriteSampleDataset(storage::ObjectStore& store, const std::
   return summary;
 }
 
-}  // namespace fruits::image
+}  // namespace fruits::sample
