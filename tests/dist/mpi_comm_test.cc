@@ -7,10 +7,12 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "util/byte_codec.h"
@@ -83,6 +85,9 @@ TEST(MpiTaskQueue, ADestroyedQueueNoLongerServesRequests) {
   if (comm->is_root()) {
     queue.reset();
     comm->Barrier();  // rank 1 asks once the queue is gone
+    // Give a dispatcher that outlived its queue the time to take the request (and so touch the
+    // freed queue); a correct queue leaves the request to us whatever the timing.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     int64_t request = 0;
     MPI_Status status;
     MPI_Recv(&request, 1, MPI_INT64_T, MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
