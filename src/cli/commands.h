@@ -8,17 +8,23 @@
 #include <string>
 
 #include "dist/communicator.h"
+#include "util/error.h"
 
 namespace fruits::cli {
 
 // Exit status of a run that was stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report).
 constexpr int kExitInterrupted = 130;
 
-// Thrown by a command that finished its work but must end with a non-zero status; main() prints
-// the message and exits with the code.
-struct ExitRequest {
-  int code;
-  std::string message;
+// Thrown by a command that finished its work but must end with a non-zero status (an
+// interrupted run, --fail-on-error): a fruits::Error that carries the status; main() prints the
+// message and exits with the code, on this process only (the others end alike).
+class ExitRequest : public Error {
+ public:
+  ExitRequest(int code, const std::string& message) : Error(message), code_(code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
 };
 
 void AddInspectCommand(CLI::App& app);

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/extract_flags.h"
 #include "cli/s3_flags.h"
+#include "pipeline/run_job.h"
 
 namespace fruits::cli {
 
@@ -14,8 +15,10 @@ namespace {
 
 void Extract(ExtractFlags& flags, dist::Communicator& comm) {
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.s3);
-  pipeline::ExtractSummary summary = RunExtraction(*store, comm, flags);
+  StartExtraction(flags, comm);
   const pipeline::ExtractOptions& options = flags.options;
+  const pipeline::ExtractSummary summary = pipeline::ExtractJob(*store, comm, options);
+  ReportExtraction(summary, flags, comm);
   if (!options.quiet && comm.is_root()) {
     fmt::print(
         "features: {}/features ({} floats per image, {} shard{}); manifest: "
@@ -24,7 +27,7 @@ void Extract(ExtractFlags& flags, dist::Communicator& comm) {
         summary.shards == 1 ? "" : "s", options.output);
   }
   if (flags.fail_on_error && summary.failed > 0) {
-    throw ExitRequest{1, std::to_string(summary.failed) + " images failed (--fail-on-error)"};
+    throw ExitRequest(1, std::to_string(summary.failed) + " images failed (--fail-on-error)");
   }
 }
 

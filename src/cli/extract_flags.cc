@@ -89,13 +89,15 @@ void ResolveExtractFlags(ExtractFlags& flags) {
   options.decode.max_pixels = static_cast<int64_t>(flags.max_megapixels * 1e6);
 }
 
-pipeline::ExtractSummary RunExtraction(storage::ObjectStore& store, dist::Communicator& comm,
-                                       ExtractFlags& flags) {
+void StartExtraction(ExtractFlags& flags, dist::Communicator& comm) {
   ResolveExtractFlags(flags);
-  const pipeline::ExtractOptions& options = flags.options;
-  SetLogQuiet(options.quiet || !comm.is_root());
+  SetLogQuiet(flags.options.quiet || !comm.is_root());
   StopSignal::Install();
-  pipeline::ExtractSummary summary = pipeline::Extract(store, comm, options);
+}
+
+void ReportExtraction(const pipeline::ExtractSummary& summary, const ExtractFlags& flags,
+                      dist::Communicator& comm) {
+  const pipeline::ExtractOptions& options = flags.options;
   if (!options.quiet && comm.is_root()) {
     fmt::print("{} {} of {} images ({} failed{}) in {:.1f} s, {:.1f} img/s\n",
                summary.interrupted ? "interrupted after" : "extracted", summary.ok, summary.inputs,
@@ -103,11 +105,10 @@ pipeline::ExtractSummary RunExtraction(storage::ObjectStore& store, dist::Commun
                summary.seconds, summary.images_per_second);
   }
   if (summary.interrupted) {
-    throw ExitRequest{kExitInterrupted,
+    throw ExitRequest(kExitInterrupted,
                       "stopped: complete shards are kept; run the same command with --resume "
-                      "to finish"};
+                      "to finish");
   }
-  return summary;
 }
 
 }  // namespace fruits::cli

@@ -23,9 +23,12 @@ struct ExtractFlags {
 void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags);
 // Fills the options the flags describe in words. Throws UsageError for a bad --input-size.
 void ResolveExtractFlags(ExtractFlags& flags);
-// Runs the extraction (Ctrl-C handled) and, on rank 0, prints its summary unless quiet. Throws
-// ExitRequest when interrupted. Other ranks log only warnings.
-pipeline::ExtractSummary RunExtraction(storage::ObjectStore& store, dist::Communicator& comm,
-                                       ExtractFlags& flags);
+// Before a job that extracts: resolves the flags, quiets the log (other ranks log only
+// warnings) and lets Ctrl-C stop the run.
+void StartExtraction(ExtractFlags& flags, dist::Communicator& comm);
+// After it: on rank 0, prints the extraction's summary unless quiet. Throws ExitRequest when
+// the run was interrupted.
+void ReportExtraction(const pipeline::ExtractSummary& summary, const ExtractFlags& flags,
+                      dist::Communicator& comm);
 
 }  // namespace fruits::cli

@@ -28,9 +28,9 @@ int Run(CLI::App& app, int argc, char** argv, bool& failed) {
   try {
     app.parse(argc, argv);
   } catch (const fruits::cli::ExitRequest& request) {
-    std::fprintf(stderr, "fruits: %s\n", request.message.c_str());
+    std::fprintf(stderr, "fruits: %s\n", request.what());
     failed = false;
-    return request.code;
+    return request.code();
   } catch (const CLI::ParseError& e) {
     failed = false;  // every process parses the same flags and stops alike
     return app.exit(e) == 0 ? 0 : kExitUsage;

@@ -7,10 +7,9 @@
 #include "cli/commands.h"
 #include "cli/extract_flags.h"
 #include "cli/s3_flags.h"
-#include "pipeline/manifest.h"
 #include "pipeline/output_layout.h"
 #include "pipeline/pca_steps.h"
-#include "util/error.h"
+#include "pipeline/run_job.h"
 #include "util/log.h"
 
 namespace fruits::cli {
@@ -95,28 +94,22 @@ void Transform(const TransformFlags& flags, dist::Communicator& comm) {
 }
 
 void Run(RunFlags& flags, dist::Communicator& comm) {
-  std::unique_ptr<storage::StoreRegistry> stores = OpenStores(flags.extract.s3);
-  storage::ObjectStore& store = *stores;
-  pipeline::ExtractSummary extract = RunExtraction(store, comm, flags.extract);
+  std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.extract.s3);
+  StartExtraction(flags.extract, comm);
   const pipeline::ExtractOptions& options = flags.extract.options;
-  const pipeline::OutputLayout layout(options.output);
-  if (extract.ok == 0) throw Error("no image could be read: nothing to fit a PCA on");
-  pipeline::FitResult fit =
-      pipeline::FitPca(store, comm, layout.FeaturesFolder(), layout.PcaModelFolder(),
-                       Resolved(flags.pca), options.resume);
-  pipeline::TransformResult transform = pipeline::TransformPca(
-      store, comm, layout.FeaturesFolder(), fit.model, layout.PcaFolder(), options.resume);
-  if (comm.is_root()) pipeline::AddPcaToManifest(store, layout, fit, transform, extract.seconds);
+  const pipeline::RunSummary run = pipeline::RunJob(*store, comm, {options, Resolved(flags.pca)});
+  ReportExtraction(run.extract, flags.extract, comm);
   if (!options.quiet && comm.is_root()) {
+    const pipeline::FitResult& fit = *run.fit;
     fmt::print("{}\n", PcaLine(fit.model));
     fmt::print("seconds: extract {:.1f}, PCA moments {:.1f}, fit {:.1f}, transform {:.1f}\n",
-               extract.seconds, fit.seconds_moments + fit.seconds_reduce, fit.seconds_fit,
-               transform.seconds);
+               run.extract.seconds, fit.seconds_moments + fit.seconds_reduce, fit.seconds_fit,
+               run.transform->seconds);
     fmt::print("outputs: {0}/features, {0}/pca, {0}/pca_model, {0}/errors, {0}/manifest.json\n",
                options.output);
   }
-  if (flags.extract.fail_on_error && extract.failed > 0) {
-    throw ExitRequest{1, std::to_string(extract.failed) + " images failed (--fail-on-error)"};
+  if (flags.extract.fail_on_error && run.extract.failed > 0) {
+    throw ExitRequest(1, std::to_string(run.extract.failed) + " images failed (--fail-on-error)");
   }
 }
 

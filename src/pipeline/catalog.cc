@@ -25,6 +25,20 @@ std::string Folder(const std::string& uri) {
   return slash == std::string::npos ? "" : uri.substr(0, slash + 1);
 }
 
+// An absolute local path, or a URI of any scheme ("s3://...", "gs://...": RFC 3986's
+// ALPHA *(ALPHA / DIGIT / "+" / "-" / ".") before "://").
+bool IsAbsolute(const std::string& path) {
+  if (path.starts_with('/')) return true;
+  const size_t colon = path.find("://");
+  if (colon == std::string::npos || colon == 0 ||
+      !std::isalpha(static_cast<unsigned char>(path[0]))) {
+    return false;
+  }
+  return std::all_of(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+  });
+}
+
 std::string Label(const std::string& uri, const CatalogOptions& options) {
   return options.label_from == LabelSource::kParentFolder ? ParentName(uri) : "";
 }
@@ -78,7 +92,7 @@ Catalog Catalog::FromListFile(storage::ObjectStore& store, const std::string& li
   while (std::getline(lines, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line[0] == '#') continue;
-    std::string uri = line[0] == '/' ? line : Folder(list_file) + line;
+    std::string uri = IsAbsolute(line) ? line : Folder(list_file) + line;
     if (!HasImageExtension(uri)) {
       ++catalog.skipped_;
       continue;

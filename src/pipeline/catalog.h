@@ -40,9 +40,9 @@ class Catalog {
   // Throws fruits::UsageError when the folder does not exist or holds no image.
   static Catalog FromFolder(storage::ObjectStore& store, const std::string& folder,
                             const CatalogOptions& options);
-  // Lines are paths, absolute or relative to the list file's folder; blank lines and lines
-  // starting with '#' are skipped. A listed file that is missing becomes a read error later,
-  // like any unreadable image.
+  // Lines are absolute paths, URIs of any scheme (s3://...), both kept as written, or paths
+  // relative to the list file's folder; blank lines and lines starting with '#' are skipped. A
+  // listed file that is missing becomes a read error later, like any unreadable image.
   static Catalog FromListFile(storage::ObjectStore& store, const std::string& list_file,
                               const CatalogOptions& options);
 

@@ -20,6 +20,8 @@
 #include "image/preprocessor.h"
 #include "model/model_loader.h"
 #include "pipeline/catalog.h"
+#include "pipeline/manifest.h"
+#include "pipeline/run_figures.h"
 #include "storage/object_store.h"
 
 namespace fruits::pipeline {
@@ -37,6 +39,7 @@ struct ExtractOptions {
   int batch_size = 32;
   // Workers for every stage; 0: all cores.
   int threads = 0;
+  // backend_options is ignored: the run uses one single-threaded engine instance per worker.
   model::ModelOptions model_options;
   image::DecodeOptions decode;
   image::ResizeFilter resize = image::ResizeFilter::kBicubic;
@@ -46,26 +49,6 @@ struct ExtractOptions {
   bool quiet = false;
   // How the run was asked for, recorded in the manifest.
   std::string command_line;
-};
-
-// Seconds summed over workers (a stage on two workers for 1 s counts 2 s).
-struct StageSeconds {
-  double read = 0;
-  double decode = 0;
-  double infer = 0;
-  double write = 0;
-};
-
-// One process's share of a run (under mpirun; one entry otherwise).
-struct RankFigures {
-  int rank = 0;
-  int64_t shards = 0;
-  int64_t images = 0;
-  double seconds = 0;          // in the pipeline
-  double seconds_waiting = 0;  // for the next shard and for the other processes to finish
-
-  std::string Serialize() const;
-  static RankFigures Deserialize(const std::string& bytes);
 };
 
 struct ExtractSummary {
@@ -87,13 +70,18 @@ struct ExtractSummary {
   std::string model_sha256;
   std::string backend;
   int processes = 1;
+  int threads = 0;                 // workers per process, resolved
   std::vector<RankFigures> ranks;  // on rank 0
+  // input, model, preprocessing, settings, results, seconds, images_per_second, ranks,
+  // outputs (features, errors), step_seconds (extract): see docs/outputs.md.
+  ManifestSection manifest;
 };
 
 // Every process of `comm` calls it with the same options: rank 0 lists the input and reads the
 // model once and sends them to the others; shards go to whichever process asks first; counts
-// are combined on every rank; rank 0 writes the manifest. Throws UsageError for bad options (no
-// input, an output already holding a run without --resume), Error for failures that end the run.
+// are combined on every rank. The manifest is the caller's (see run_job.h). Throws UsageError
+// for bad options (no input, an output already holding a run without --resume), Error for
+// failures that end the run.
 ExtractSummary Extract(storage::ObjectStore& store, dist::Communicator& comm,
                        const ExtractOptions& options);
 

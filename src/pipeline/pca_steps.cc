@@ -6,6 +6,7 @@
 
 #include "parquet/reader.h"
 #include "parquet/writer.h"
+#include "pipeline/features_part.h"
 #include "util/byte_codec.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -18,25 +19,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr char kFeaturesDigestKey[] = "fruits.features.digest";
-constexpr char kOptionsKey[] = "fruits.pca.options";
-constexpr char kPcaDigestKey[] = "fruits.pca.digest";
-constexpr char kShardDigestKey[] = "fruits.shard.digest";
-
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string FileName(const std::string& uri) { return uri.substr(uri.rfind('/') + 1); }
-
-// The features column of a part; refuses files that are not features parts.
-int FeaturesColumn(const parquet::ParquetReader& reader, const std::string& part) {
-  const auto& columns = reader.schema().columns();
-  if (columns.size() != 3 || columns[0].name != "path" || columns[2].name != "features" ||
-      columns[2].type != parquet::ColumnType::kFloatList) {
-    throw UsageError("'" + part + "' is not a features part (path, label, features)");
-  }
-  return 2;
 }
 
 std::string OptionsText(const pca::PcaOptions& options) {
@@ -46,103 +30,19 @@ std::string OptionsText(const pca::PcaOptions& options) {
 
 // One part's moments, or nullopt for a part without rows. Checks that every row is finite,
 // naming the first that is not.
-std::optional<pca::Moments> PartMoments(storage::ObjectStore& store, const std::string& part) {
-  parquet::ParquetReader reader(store.NewRandomAccessFile(part));
-  const int features = FeaturesColumn(reader, part);
+std::optional<pca::Moments> PartMoments(FeaturesPartReader& part) {
   std::optional<pca::Moments> moments;
-  std::vector<parquet::ColumnData> columns;
-  for (int group = 0; group < reader.num_row_groups(); ++group) {
-    reader.ReadRowGroup(group, &columns);
-    const parquet::ColumnData& values = columns[features];
-    if (values.num_rows == 0) continue;
-    const int64_t dim = values.list_offsets[1] - values.list_offsets[0];
-    if (!moments) moments.emplace(dim);
-    for (int64_t row = 0; row < values.num_rows; ++row) {
-      if (values.list_offsets[row + 1] - values.list_offsets[row] != moments->dim()) {
-        throw Error("'" + part + "': the features of '" + columns[0].strings[row] +
-                    "' have another length than the others");
-      }
-    }
-    int64_t bad = pca::FirstNonFiniteRow(values.floats.data(), values.num_rows, dim);
+  while (part.Next()) {
+    if (!moments) moments.emplace(part.dim());
+    const int64_t bad = pca::FirstNonFiniteRow(part.features().data(), part.rows(), part.dim());
     if (bad >= 0) {
-      throw Error("the features of '" + columns[0].strings[bad] + "' (in " + part +
+      throw Error("the features of '" + part.paths()[bad] + "' (in " + part.part() +
                   ") hold NaN or infinity: PCA cannot use them; check the model and its "
                   "preprocessing, or leave that image out");
     }
-    moments->Add(values.floats.data(), values.num_rows);
+    moments->Add(part.features().data(), part.rows());
   }
   return moments;
-}
-
-}  // namespace
-
-std::vector<std::string> FeatureParts(storage::ObjectStore& store, const std::string& folder) {
-  std::vector<std::string> parts;
-  if (store.Exists(folder)) {
-    for (const auto& object : store.List(folder)) {
-      const std::string name = FileName(object.uri);
-      if (name.starts_with("part-") && name.ends_with(".parquet")) parts.push_back(object.uri);
-    }
-  }
-  if (parts.empty()) {
-    throw UsageError("no features parts (part-*.parquet) in '" + folder +
-                     "': give the features folder of a run (OUT/features)");
-  }
-  return parts;
-}
-
-std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::string>& parts) {
-  Sha256 hash;
-  for (const auto& part : parts) {
-    parquet::ParquetReader reader(store.NewRandomAccessFile(part));
-    hash.Update(FileName(part) + ":" + reader.FindMetadata(kShardDigestKey).value_or("") + ":" +
-                std::to_string(reader.num_rows()) + ";");
-  }
-  return hash.HexDigest();
-}
-
-std::string PcaModelDigest(const pca::PcaModel& model) {
-  Sha256 hash;
-  auto add = [&hash](const std::vector<double>& values) {
-    hash.Update({reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double)});
-  };
-  add(model.mean());
-  add(model.components());
-  if (model.whiten()) add(model.explained_variance());
-  hash.Update(model.whiten() ? "whiten" : "plain");
-  return hash.HexDigest();
-}
-
-namespace {
-
-// Rank 0 lists the parts; every rank gets the same list.
-std::vector<std::string> SharedParts(storage::ObjectStore& store, dist::Communicator& comm,
-                                     const std::string& folder) {
-  std::string joined;
-  if (comm.is_root()) {
-    for (const auto& part : FeatureParts(store, folder)) joined += part + '\n';
-  }
-  comm.Broadcast(joined);
-  std::vector<std::string> parts;
-  for (size_t at = 0, end; (end = joined.find('\n', at)) != std::string::npos; at = end + 1) {
-    parts.push_back(joined.substr(at, end - at));
-  }
-  return parts;
-}
-
-// This rank's moments, one per part it took, as (part index, serialised moments) records.
-std::string MomentsOfMyParts(storage::ObjectStore& store, dist::Communicator& comm,
-                             const std::vector<std::string>& parts) {
-  std::string records;
-  auto tasks = comm.NewTaskQueue(static_cast<int64_t>(parts.size()));
-  while (std::optional<int64_t> task = tasks->Next()) {
-    if (std::optional<pca::Moments> moments = PartMoments(store, parts[*task])) {
-      AppendU64(records, static_cast<uint64_t>(*task));
-      AppendBytes(records, moments->Serialize());
-    }
-  }
-  tasks->Finish();
-  return records;
 }
 
 // Rank 0: every part's moments merged in part order, so the result does not depend on which
@@ -173,20 +73,59 @@ pca::Moments MergeInPartOrder(const std::vector<std::string>& gathered,
   return std::move(*total);
 }
 
+ManifestSection FitManifest(const FitResult& fit, const std::string& model_folder) {
+  const pca::PcaModel& model = fit.model;
+  ManifestSection m;
+  m["pca"] = {{"rows", model.n()},
+              {"d_in", model.d_in()},
+              {"k", model.d_out()},
+              {"k_reason", model.k_reason()},
+              {"variance_kept", RoundTo(model.VarianceKept(), 6)},
+              {"whiten", model.whiten()},
+              {"model_reused", fit.reused}};
+  m["outputs"] = {{"pca_model", model_folder}};
+  m["step_seconds"] = {{"pca_moments", RoundTo(fit.seconds_moments, 3)},
+                       {"pca_reduce", RoundTo(fit.seconds_reduce, 3)},
+                       {"pca_fit", RoundTo(fit.seconds_fit, 3)}};
+  return m;
+}
+
 }  // namespace
+
+std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::string>& parts) {
+  Sha256 hash;
+  for (const auto& part : parts) {
+    parquet::ParquetReader reader(store.NewRandomAccessFile(part));
+    hash.Update(PartFileName(part) + ":" + reader.FindMetadata(footer::kShardDigest).value_or("") +
+                ":" + std::to_string(reader.num_rows()) + ";");
+  }
+  return hash.HexDigest();
+}
+
+std::string PcaModelDigest(const pca::PcaModel& model) {
+  Sha256 hash;
+  auto add = [&hash](const std::vector<double>& values) {
+    hash.Update({reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double)});
+  };
+  add(model.mean());
+  add(model.components());
+  if (model.whiten()) add(model.explained_variance());
+  hash.Update(model.whiten() ? "whiten" : "plain");
+  return hash.HexDigest();
+}
 
 FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
                  const std::string& features_folder, const std::string& model_folder,
                  const pca::PcaOptions& options, bool resume) {
-  const std::vector<std::string> parts = SharedParts(store, comm, features_folder);
+  const std::vector<std::string> parts = SharedFeatureParts(store, comm, features_folder);
   std::string features_digest;
   std::string reuse = "0";
   if (comm.is_root()) {
     features_digest = FeaturesDigest(store, parts);
     if (resume && store.Exists(model_folder + "/model.json")) {
       pca::PcaModel existing = pca::PcaModel::Load(store, model_folder);
-      if (existing.Metadata(kFeaturesDigestKey) == features_digest &&
-          existing.Metadata(kOptionsKey) == OptionsText(options)) {
+      if (existing.Metadata(footer::kFeaturesDigest) == features_digest &&
+          existing.Metadata(footer::kPcaOptions) == OptionsText(options)) {
         reuse = "1";
       }
     }
@@ -194,11 +133,20 @@ FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
   comm.Broadcast(reuse);
   if (reuse == "1") {
     LogInfo("resuming: the PCA model in '" + model_folder + "' was fitted on these features");
-    return {pca::PcaModel::Load(store, model_folder), true, 0, 0, 0};
+    FitResult fit{pca::PcaModel::Load(store, model_folder), true, 0, 0, 0, {}};
+    fit.manifest = FitManifest(fit, model_folder);
+    return fit;
   }
 
+  // This rank's moments, one per part it took, as (part index, serialised moments) records.
   auto start = Clock::now();
-  const std::string mine = MomentsOfMyParts(store, comm, parts);
+  std::string mine;
+  ForEachPart(store, comm, parts, {}, [&mine](PartTask& task) {
+    if (std::optional<pca::Moments> moments = PartMoments(task.input)) {
+      AppendU64(mine, static_cast<uint64_t>(task.index));
+      AppendBytes(mine, moments->Serialize());
+    }
+  });
   const double seconds_moments = SecondsSince(start);
   start = Clock::now();
   const std::vector<std::string> gathered = comm.Gather(mine);
@@ -211,87 +159,58 @@ FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
   if (comm.is_root()) {
     model = pca::PcaModel::Fit(*total, options);
     parquet::ParquetReader first(store.NewRandomAccessFile(parts.front()));
-    model->Save(
-        store, model_folder,
-        {{"fruits.version", kVersion},
-         {"fruits.features", features_folder},
-         {kFeaturesDigestKey, features_digest},
-         {kOptionsKey, OptionsText(options)},
-         {"fruits.model.sha256", first.FindMetadata("fruits.model.sha256").value_or("")},
-         {"fruits.feature_layer", first.FindMetadata("fruits.feature_layer").value_or("")}});
+    model->Save(store, model_folder,
+                {{footer::kVersion, kVersion},
+                 {footer::kFeaturesFolder, features_folder},
+                 {footer::kFeaturesDigest, features_digest},
+                 {footer::kPcaOptions, OptionsText(options)},
+                 {footer::kModelSha256, first.FindMetadata(footer::kModelSha256).value_or("")},
+                 {footer::kFeatureLayer, first.FindMetadata(footer::kFeatureLayer).value_or("")}});
   }
   // The other processes read the model rank 0 saved in the shared output folder.
   comm.Barrier();
   if (!comm.is_root()) model = pca::PcaModel::Load(store, model_folder);
-  return {std::move(*model), false, seconds_moments, seconds_reduce, SecondsSince(start)};
+  FitResult fit{std::move(*model), false, seconds_moments, seconds_reduce, SecondsSince(start), {}};
+  fit.manifest = FitManifest(fit, model_folder);
+  return fit;
 }
 
 TransformResult TransformPca(storage::ObjectStore& store, dist::Communicator& comm,
                              const std::string& features_folder, const pca::PcaModel& model,
                              const std::string& pca_folder, bool resume) {
   const auto start = Clock::now();
-  const std::string model_digest = PcaModelDigest(model);
-  TransformResult result;
-  std::vector<parquet::ColumnData> columns;
+  const std::vector<std::string> parts = SharedFeatureParts(store, comm, features_folder);
+  const PartOutputs outputs{
+      pca_folder,
+      {{footer::kPcaDigest, PcaModelDigest(model)}, {footer::kPcaK, std::to_string(model.d_out())}},
+      resume};
   std::vector<float> projected;
-  const std::vector<std::string> parts = SharedParts(store, comm, features_folder);
-  auto tasks = comm.NewTaskQueue(static_cast<int64_t>(parts.size()));
-  while (std::optional<int64_t> task = tasks->Next()) {
-    const std::string& part = parts[*task];
-    parquet::ParquetReader reader(store.NewRandomAccessFile(part));
-    const int features = FeaturesColumn(reader, part);
-    const std::string shard_digest = reader.FindMetadata(kShardDigestKey).value_or("");
-    const std::string target = pca_folder + "/" + FileName(part);
-    if (resume && store.Exists(target)) {
-      parquet::ParquetReader done(store.NewRandomAccessFile(target));
-      if (done.FindMetadata(kPcaDigestKey) == model_digest &&
-          done.FindMetadata(kShardDigestKey) == shard_digest &&
-          done.num_rows() == reader.num_rows()) {
-        ++result.parts_resumed;
-        result.rows += done.num_rows();
-        continue;
-      }
-    }
+  const PartTotals totals = ForEachPart(store, comm, parts, outputs, [&](PartTask& task) {
     parquet::WriterOptions options;
-    options.metadata = {{"fruits.version", kVersion},
-                        {kPcaDigestKey, model_digest},
-                        {kShardDigestKey, shard_digest},
-                        {"fruits.pca.k", std::to_string(model.d_out())},
-                        {"fruits.features.part", part}};
-    parquet::ParquetWriter writer(store.NewWritableFile(target),
-                                  parquet::Schema({{"path", parquet::ColumnType::kString},
-                                                   {"label", parquet::ColumnType::kString},
-                                                   {"pca", parquet::ColumnType::kFloatList}}),
-                                  options);
-    for (int group = 0; group < reader.num_row_groups(); ++group) {
-      reader.ReadRowGroup(group, &columns);
-      const parquet::ColumnData& values = columns[features];
-      if (values.num_rows == 0) continue;
-      if (values.floats.size() != static_cast<size_t>(values.num_rows * model.d_in())) {
-        throw Error("'" + part + "' holds features of another size than the PCA model's " +
+    options.metadata = task.metadata;
+    parquet::ParquetWriter writer(store.NewWritableFile(task.output), PcaSchema(), options);
+    FeaturesPartReader& part = task.input;
+    while (part.Next()) {
+      if (part.dim() != model.d_in()) {
+        throw Error("'" + part.part() + "' holds features of another size than the PCA model's " +
                     std::to_string(model.d_in()));
       }
-      projected.resize(static_cast<size_t>(values.num_rows * model.d_out()));
-      model.Apply(values.floats.data(), values.num_rows, projected.data());
+      projected.resize(static_cast<size_t>(part.rows() * model.d_out()));
+      model.Apply(part.features().data(), part.rows(), projected.data());
       const parquet::ColumnValues out[] = {
-          parquet::ColumnValues::Strings(columns[0].strings),
-          parquet::ColumnValues::Strings(columns[1].strings),
+          parquet::ColumnValues::Strings(part.paths()),
+          parquet::ColumnValues::Strings(part.labels()),
           parquet::ColumnValues::FloatRows(projected, model.d_out())};
       writer.Write(out);
     }
     writer.Close();
-    ++result.parts_written;
-    result.rows += reader.num_rows();
-  }
-  tasks->Finish();
-  std::vector<double> totals = {static_cast<double>(result.rows),
-                                static_cast<double>(result.parts_written),
-                                static_cast<double>(result.parts_resumed)};
-  comm.AllReduceSum(totals);
-  result.rows = static_cast<int64_t>(totals[0]);
-  result.parts_written = static_cast<int64_t>(totals[1]);
-  result.parts_resumed = static_cast<int64_t>(totals[2]);
-  result.seconds = SecondsSince(start);
+  });
+  TransformResult result{
+      totals.rows, totals.parts_written, totals.parts_resumed, SecondsSince(start), {}};
+  result.manifest["pca"] = {{"parts_written", result.parts_written},
+                            {"parts_resumed", result.parts_resumed}};
+  result.manifest["outputs"] = {{"pca", pca_folder}};
+  result.manifest["step_seconds"] = {{"pca_transform", RoundTo(result.seconds, 3)}};
   return result;
 }
 

@@ -16,12 +16,11 @@
 
 #include "dist/communicator.h"
 #include "pca/pca_model.h"
+#include "pipeline/for_each_part.h"
+#include "pipeline/manifest.h"
 #include "storage/object_store.h"
 
 namespace fruits::pipeline {
-
-// The features parts (part-*.parquet) of a folder, in name order. Throws UsageError when none.
-std::vector<std::string> FeatureParts(storage::ObjectStore& store, const std::string& folder);
 
 // Names a set of features parts: their shard digests and row counts (SHA-256, hex).
 std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::string>& parts);
@@ -35,10 +34,15 @@ struct FitResult {
   double seconds_moments = 0;
   double seconds_reduce = 0;  // sending the per-part moments to rank 0 and merging them
   double seconds_fit = 0;     // eigen-decomposition and saving
+  // "pca" (rows, d_in, k, k_reason, variance_kept, whiten, model_reused), outputs (pca_model),
+  // step_seconds (pca_moments, pca_reduce, pca_fit).
+  ManifestSection manifest;
 };
 
 // Fits on the parts of `features_folder` and saves the model in `model_folder`. With `resume`,
 // a model already there that was fitted on the same features with the same options is reused.
+// Throws UsageError when a file is not a features part, Error when the parts disagree on the
+// number of features per row or hold no row at all.
 FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
                  const std::string& features_folder, const std::string& model_folder,
                  const pca::PcaOptions& options, bool resume);
@@ -48,10 +52,12 @@ struct TransformResult {
   int64_t parts_written = 0;
   int64_t parts_resumed = 0;
   double seconds = 0;
+  // "pca" (parts_written, parts_resumed), outputs (pca), step_seconds (pca_transform).
+  ManifestSection manifest;
 };
 
-// Writes `pca_folder`/part-NNNNN.parquet (path, label, pca: list<float>) for every part of
-// `features_folder`.
+// Writes `pca_folder`/part-NNNNN.parquet (PcaSchema) for every part of `features_folder`.
+// Throws Error when a part's features have another size than the model's d_in.
 TransformResult TransformPca(storage::ObjectStore& store, dist::Communicator& comm,
                              const std::string& features_folder, const pca::PcaModel& model,
                              const std::string& pca_folder, bool resume);

@@ -1,22 +1,18 @@
 #include "pipeline/shard_writer.h"
 
 #include "parquet/reader.h"
+#include "pipeline/features_part.h"
 #include "util/error.h"
 
 namespace fruits::pipeline {
 
 namespace {
 
-constexpr char kDigestKey[] = "fruits.shard.digest";
-constexpr char kShardKey[] = "fruits.shard.id";
-constexpr char kInputsKey[] = "fruits.shard.inputs";
-constexpr char kErrorsKey[] = "fruits.shard.errors";
-
 std::vector<parquet::KeyValue> WithShardFacts(std::vector<parquet::KeyValue> metadata,
                                               const Shard& shard, const std::string& digest) {
-  metadata.push_back({kShardKey, std::to_string(shard.id)});
-  metadata.push_back({kInputsKey, std::to_string(shard.size())});
-  metadata.push_back({kDigestKey, digest});
+  metadata.push_back({footer::kShardId, std::to_string(shard.id)});
+  metadata.push_back({footer::kShardInputs, std::to_string(shard.size())});
+  metadata.push_back({footer::kShardDigest, digest});
   return metadata;
 }
 
@@ -29,27 +25,29 @@ ShardWriter::ShardWriter(storage::ObjectStore& store, const OutputLayout& layout
       layout_(layout),
       shard_(shard),
       digest_(std::move(digest)),
+      feature_dim_(feature_dim),
       metadata_(WithShardFacts(metadata, shard, digest_)) {
   parquet::WriterOptions options;
   options.metadata = metadata_;
-  options.metadata.push_back({"fruits.feature_dim", std::to_string(feature_dim)});
+  options.metadata.push_back({footer::kFeatureDim, std::to_string(feature_dim)});
   features_ = std::make_unique<parquet::ParquetWriter>(
-      store_.NewWritableFile(layout_.FeaturesPart(shard_.id)),
-      parquet::Schema({{"path", parquet::ColumnType::kString},
-                       {"label", parquet::ColumnType::kString},
-                       {"features", parquet::ColumnType::kFloatList}}),
-      options);
+      store_.NewWritableFile(layout_.FeaturesPart(shard_.id)), FeaturesSchema(), options);
 }
 
 ShardWriter::~ShardWriter() = default;
 
 void ShardWriter::AddRows(const std::vector<std::string>& paths,
                           const std::vector<std::string>& labels, std::span<const float> features) {
+  if (paths.size() != labels.size() ||
+      features.size() != paths.size() * static_cast<size_t>(feature_dim_)) {
+    throw Error("internal error: " + std::to_string(paths.size()) + " paths, " +
+                std::to_string(labels.size()) + " labels and " + std::to_string(features.size()) +
+                " floats are not rows of " + std::to_string(feature_dim_) + " features");
+  }
   if (paths.empty()) return;
-  const int64_t width = static_cast<int64_t>(features.size() / paths.size());
-  const parquet::ColumnValues columns[] = {parquet::ColumnValues::Strings(paths),
-                                           parquet::ColumnValues::Strings(labels),
-                                           parquet::ColumnValues::FloatRows(features, width)};
+  const parquet::ColumnValues columns[] = {
+      parquet::ColumnValues::Strings(paths), parquet::ColumnValues::Strings(labels),
+      parquet::ColumnValues::FloatRows(features, feature_dim_)};
   features_->Write(columns);
 }
 
@@ -65,10 +63,7 @@ ShardCounts ShardWriter::Commit() {
   parquet::WriterOptions options;
   options.metadata = metadata_;
   parquet::ParquetWriter errors(store_.NewWritableFile(layout_.ErrorsPart(shard_.id)),
-                                parquet::Schema({{"path", parquet::ColumnType::kString},
-                                                 {"stage", parquet::ColumnType::kString},
-                                                 {"reason", parquet::ColumnType::kString}}),
-                                options);
+                                ErrorsSchema(), options);
   const parquet::ColumnValues columns[] = {parquet::ColumnValues::Strings(paths),
                                            parquet::ColumnValues::Strings(stages),
                                            parquet::ColumnValues::Strings(reasons)};
@@ -76,7 +71,7 @@ ShardCounts ShardWriter::Commit() {
   errors.Close();
 
   ShardCounts counts{features_->num_rows(), static_cast<int64_t>(paths.size())};
-  features_->SetMetadata(kErrorsKey, std::to_string(counts.failed));
+  features_->SetMetadata(footer::kShardErrors, std::to_string(counts.failed));
   features_->Close();
   return counts;
 }
@@ -91,7 +86,8 @@ std::optional<ShardCounts> FindCompletedShard(storage::ObjectStore& store,
   try {
     parquet::ParquetReader features(store.NewRandomAccessFile(features_part));
     parquet::ParquetReader errors(store.NewRandomAccessFile(layout.ErrorsPart(shard.id)));
-    if (features.FindMetadata(kDigestKey) != digest || errors.FindMetadata(kDigestKey) != digest) {
+    if (features.FindMetadata(footer::kShardDigest) != digest ||
+        errors.FindMetadata(footer::kShardDigest) != digest) {
       return std::nullopt;
     }
     ShardCounts counts{features.num_rows(), errors.num_rows()};

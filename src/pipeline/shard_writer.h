@@ -1,9 +1,10 @@
 // The outputs of one shard: its features part and its errors part, published together.
 //
-// Rows and error records accumulate in memory (a shard is bounded: --shard-size images) and go to
-// the store on Commit(): the errors part first, then the features part, whose presence marks the
-// shard complete (`--resume` checks it with FindCompletedShard). A writer destroyed without
-// Commit() publishes nothing: an interrupted shard leaves no trace. Not thread-safe.
+// Rows stream into the features part's writer and error records accumulate in memory (a shard
+// is bounded: --shard-size images); both are published on Commit(): the errors part first, then
+// the features part, whose presence marks the shard complete (`--resume` checks it with
+// FindCompletedShard). A writer destroyed without Commit() publishes nothing: an interrupted
+// shard leaves no trace. Store failures throw fruits::Error. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +44,8 @@ class ShardWriter {
   ShardWriter(const ShardWriter&) = delete;
   ShardWriter& operator=(const ShardWriter&) = delete;
 
-  // Appends rows; `features` holds paths.size() rows of feature_dim floats.
-  // REQUIRES: paths.size() == labels.size().
+  // Appends rows; `features` holds paths.size() rows of feature_dim floats. Throws
+  // fruits::Error (an internal error: the caller's bug) when the sizes do not say that.
   void AddRows(const std::vector<std::string>& paths, const std::vector<std::string>& labels,
                std::span<const float> features);
   void AddError(ErrorRecord error);
@@ -56,6 +57,7 @@ class ShardWriter {
   OutputLayout layout_;
   Shard shard_;
   std::string digest_;
+  int64_t feature_dim_;
   std::vector<parquet::KeyValue> metadata_;
   std::unique_ptr<parquet::ParquetWriter> features_;
   std::vector<ErrorRecord> errors_;

@@ -13,6 +13,7 @@
 #include "support/background_process.h"
 #include "support/fruits_cli.h"
 #include "support/python_reference.h"
+#include "support/read_file.h"
 #include "support/reference_readers.h"
 #include "support/run_command.h"
 #include "support/sample_set_test.h"
@@ -72,6 +73,23 @@ std::map<std::string, std::string> ReadErrors(const std::string& out) {
 
 class Extract : public testing::SampleSetTest {
  protected:
+  // The fruits binary, set to hold still right after publishing its `shards`-th shard.
+  static std::string PausingAfter(int shards) {
+    return "env FRUITS_TEST_PAUSE_AFTER_SHARDS=" + std::to_string(shards) + " " +
+           ShellQuote(FRUITS_BINARY) + " ";
+  }
+  // Whether the process logging to `log` reached its pause; false if it ended first or after a
+  // minute (a hung build, not a timing assumption: the pause is where the process waits).
+  static bool WaitForPause(const std::string& log) {
+    for (int i = 0; i < 6000; ++i) {
+      if (testing::ReadFile(log).find("fruits: test pause after") != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
   static std::string Run(const std::string& input, const std::string& out,
                          const std::string& flags = "") {
     return "extract --input " + ShellQuote(input) + " --model " + ShellQuote(Model()) +
@@ -181,7 +199,9 @@ TEST_F(Extract, InputListAndNoLabels) {
   EXPECT_EQ(rows.begin()->second.label, "");
 }
 
-// kill -9 at some point of a run, then --resume: exactly the rows of an uninterrupted run.
+// kill -9 right after the N-th shard is published, then --resume: exactly the rows of an
+// uninterrupted run. FRUITS_TEST_PAUSE_AFTER_SHARDS (pipeline/shard_sink.h) holds the process at
+// that point, so the kill lands there and the counts are exact.
 TEST_F(Extract, ResumeAfterKillGivesExactlyTheRowsOfAnUninterruptedRun) {
   TempDir out;
   const std::string flags = "--shard-size 4 --batch-size 2 --threads 1 -q";
@@ -190,18 +210,16 @@ TEST_F(Extract, ResumeAfterKillGivesExactlyTheRowsOfAnUninterruptedRun) {
 
   for (int kill_after_parts : {1, 4}) {
     const std::string target = out.File("killed" + std::to_string(kill_after_parts));
+    const std::string log = out.File("log" + std::to_string(kill_after_parts));
     {
       testing::BackgroundProcess run(
-          ShellQuote(FRUITS_BINARY) + " " + Run(Training(), target, flags), out.File("log"));
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-      while (Parts(target + "/features").size() < static_cast<size_t>(kill_after_parts) &&
-             std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
+          PausingAfter(kill_after_parts) + Run(Training(), target, flags), log);
+      ASSERT_TRUE(WaitForPause(log)) << testing::ReadFile(log);
       run.Signal(SIGKILL);
       EXPECT_EQ(run.Wait(), 128 + SIGKILL);
     }
-    EXPECT_LT(Parts(target + "/features").size(), 9u) << "the run ended before the kill";
+    EXPECT_EQ(Parts(target + "/features").size(), static_cast<size_t>(kill_after_parts));
+    EXPECT_EQ(ReadFeatures(target).size(), 4u * kill_after_parts);
     auto again = Fruits(Run(Training(), target, flags));
     ASSERT_EQ(again.exit_code, 2) << "a second run without --resume must refuse";
     ExpectContains(again.err, "add --resume");
@@ -215,36 +233,38 @@ TEST_F(Extract, ResumeAfterKillGivesExactlyTheRowsOfAnUninterruptedRun) {
     }
     nlohmann::json manifest = ReadJson(target + "/manifest.json");
     EXPECT_EQ(manifest["results"]["ok"], 36);
-    EXPECT_GE(manifest["results"]["shards_resumed"], kill_after_parts);
+    EXPECT_EQ(manifest["results"]["shards_resumed"], kill_after_parts);
+    EXPECT_EQ(manifest["results"]["shards_written"], 9 - kill_after_parts);
   }
 }
 
+// Ctrl-C right after the 2nd shard is published: those two shards are kept, nothing else; the
+// manifest says "interrupted"; --resume finishes the rest.
 TEST_F(Extract, CtrlCKeepsCompleteShardsAndResumeFinishes) {
   TempDir out;
   const std::string target = out.File("out");
   const std::string flags = "--shard-size 4 --batch-size 2 --threads 1";
   {
-    testing::BackgroundProcess run(ShellQuote(FRUITS_BINARY) + " " + Run(Training(), target, flags),
+    testing::BackgroundProcess run(PausingAfter(2) + Run(Training(), target, flags),
                                    out.File("log"));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (Parts(target + "/features").empty() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    ASSERT_TRUE(WaitForPause(out.File("log"))) << testing::ReadFile(out.File("log"));
     run.Signal(SIGINT);
     EXPECT_EQ(run.Wait(), 130);
   }
-  std::ifstream log(out.File("log"));
-  std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  const std::string text = testing::ReadFile(out.File("log"));
+  ExpectContains(text, "interrupted after 8 of 36 images");
   ExpectContains(text, "--resume");
   nlohmann::json manifest = ReadJson(target + "/manifest.json");
   EXPECT_EQ(manifest["status"], "interrupted");
-  const size_t kept = Parts(target + "/features").size();
-  EXPECT_GE(kept, 1u);
-  EXPECT_LT(kept, 9u);
-  EXPECT_EQ(ReadFeatures(target).size(), kept * 4) << "only complete shards are kept";
+  EXPECT_EQ(manifest["results"]["shards_written"], 2);
+  EXPECT_EQ(Parts(target + "/features").size(), 2u);
+  EXPECT_EQ(Parts(target + "/errors").size(), 2u);
+  EXPECT_EQ(ReadFeatures(target).size(), 8u) << "only complete shards are kept";
   ASSERT_EQ(Fruits(Run(Training(), target, flags + " --resume -q")).exit_code, 0);
   EXPECT_EQ(ReadFeatures(target).size(), 36u);
-  EXPECT_EQ(ReadJson(target + "/manifest.json")["status"], "complete");
+  manifest = ReadJson(target + "/manifest.json");
+  EXPECT_EQ(manifest["status"], "complete");
+  EXPECT_EQ(manifest["results"]["shards_resumed"], 2);
 }
 
 TEST_F(Extract, BadFlagsAndMissingThingsStopAtOnceWithWhatToDo) {

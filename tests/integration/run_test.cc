@@ -144,6 +144,14 @@ TEST_F(Run, RefusalsSayWhatToDo) {
       Fruits("pca transform --features " + ShellQuote(out.path().string()) + " --pca-model " +
              ShellQuote(out.File("none")) + " -o " + ShellQuote(out.File("t")));
   EXPECT_EQ(no_model.exit_code, 2);
+  // Every image failed: the extraction's outputs and manifest are written, then the PCA refuses.
+  fs::create_directories(out.File("bad/Kiwi"));
+  std::ofstream(out.File("bad/Kiwi/text.jpg")) << "this is not an image";
+  auto no_rows = Fruits("run --input " + ShellQuote(out.File("bad")) + " --model " +
+                        ShellQuote(Model()) + " -o " + ShellQuote(out.File("r")) + " -q");
+  EXPECT_EQ(no_rows.exit_code, 1);
+  ExpectContains(no_rows.err, "no image could be read: nothing to fit a PCA on");
+  EXPECT_EQ(ReadJson(out.File("r/manifest.json"))["results"]["failed"], 1);
   auto no_run = Fruits("inspect " + ShellQuote(out.path().string()));
   EXPECT_EQ(no_run.exit_code, 2);
   ExpectContains(no_run.err, "holds no manifest.json");

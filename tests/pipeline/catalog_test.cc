@@ -69,6 +69,28 @@ TEST(Catalog, ListFileKeepsItsOrderAndResolvesRelativePaths) {
   EXPECT_EQ(catalog.skipped(), 1);
 }
 
+// A list file in a subfolder: only relative lines take its folder; absolute paths and URIs of any
+// scheme stay as written.
+TEST(Catalog, ListFileKeepsAbsolutePathsAndUrisAsWritten) {
+  TempDir dir;
+  Touch(dir.path() / "lists" / "images.txt",
+        "s3://some-bucket/Training/Kiwi/a.jpg\n"
+        "gs://other/Banana/b.png\n"
+        "https://example.com/photos/Plum/c.jpeg\n"
+        "/data/Training/Lemon/d.jpg\n"
+        "Fig/e.jpg\n");
+  storage::LocalStore store;
+  Catalog catalog = Catalog::FromListFile(store, dir.File("lists/images.txt"), {});
+  std::vector<std::string> uris;
+  for (const auto& e : catalog.entries()) uris.push_back(e.uri);
+  EXPECT_EQ(uris, (std::vector<std::string>{
+                      "s3://some-bucket/Training/Kiwi/a.jpg", "gs://other/Banana/b.png",
+                      "https://example.com/photos/Plum/c.jpeg", "/data/Training/Lemon/d.jpg",
+                      dir.File("lists/Fig/e.jpg")}));
+  EXPECT_EQ(catalog.entries()[0].label, "Kiwi");
+  EXPECT_EQ(catalog.entries()[2].label, "Plum");
+}
+
 TEST(Catalog, NothingToReadIsAUsageErrorSayingWhy) {
   TempDir dir;
   storage::LocalStore store;

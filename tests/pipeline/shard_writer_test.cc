@@ -8,6 +8,7 @@
 #include "parquet/reader.h"
 #include "storage/local_store.h"
 #include "support/temp_dir.h"
+#include "util/error.h"
 
 namespace fruits::pipeline {
 namespace {
@@ -57,6 +58,19 @@ TEST(ShardWriter, AnUncommittedShardLeavesNothing) {
   EXPECT_FALSE(store.Exists(layout.FeaturesPart(0)));
   EXPECT_FALSE(store.Exists(layout.ErrorsPart(0)));
   EXPECT_TRUE(store.List(layout.FeaturesFolder()).empty());
+}
+
+// Rows whose width is not the writer's feature dim are the caller's bug: refused, in every build,
+// rather than written as rows of another width.
+TEST(ShardWriter, RowsOfAnotherWidthAreRefused) {
+  TempDir dir;
+  storage::LocalStore store;
+  OutputLayout layout(dir.File("out"));
+  ShardWriter writer(store, layout, {0, 0, 3}, "d", 2, {});
+  EXPECT_THROW(writer.AddRows({"a.jpg"}, {"A"}, std::vector<float>{1, 2, 3, 4}), Error);
+  EXPECT_THROW(writer.AddRows({"a.jpg", "b.jpg"}, {"A", "B"}, std::vector<float>{1, 2, 3}), Error);
+  EXPECT_THROW(writer.AddRows({"a.jpg", "b.jpg"}, {"A"}, std::vector<float>{1, 2, 3, 4}), Error);
+  writer.AddRows({"a.jpg"}, {"A"}, std::vector<float>{1, 2});
 }
 
 TEST(ShardWriter, OnlyAShardCompletedForTheSameInputsIsFound) {

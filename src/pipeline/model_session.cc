@@ -1,0 +1,65 @@
+#include "pipeline/model_session.h"
+
+#include <chrono>
+
+#include "pipeline/features_part.h"
+#include "util/log.h"
+#include "util/version.h"
+
+namespace fruits::pipeline {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string Preprocessing(const image::Preprocessor& preprocessor, model::Layout layout) {
+  const image::PreprocessOptions& o = preprocessor.options();
+  return image::ToString(o.normalization) + ", " + image::ToString(o.filter) + " resize to " +
+         std::to_string(o.width) + "x" + std::to_string(o.height) + ", " +
+         model::LayoutName(layout);
+}
+
+}  // namespace
+
+ModelSession OpenModelSession(storage::ObjectStore& store, dist::Communicator& comm,
+                              const ModelSessionOptions& options) {
+  const auto start = Clock::now();
+  model::ModelOptions model_options = options.model_options;
+  // One network per worker, one thread each: faster than one shared network (docs/models.md).
+  model_options.backend_options = {.threads = 1, .concurrent_runs = options.workers};
+  // Rank 0 reads the model once; the others receive its bytes.
+  std::string bytes;
+  if (comm.is_root()) bytes = model::OnnxModel::ReadBytes(store, options.model);
+  const auto broadcast_start = Clock::now();
+  comm.Broadcast(bytes);
+  const double broadcast_seconds = SecondsSince(broadcast_start);
+  model::LoadedModel loaded =
+      model::LoadModel(model::OnnxModel::Parse(bytes, options.model), model_options);
+  const model::ImageInput& input = loaded.backend->input();
+  image::Preprocessor preprocessor(
+      image::PreprocessOptions{.width = input.width,
+                               .height = input.height,
+                               .filter = options.resize,
+                               .normalization = options.normalization,
+                               .channels_last = input.layout == model::Layout::kNhwc,
+                               .channels = static_cast<int>(input.channels)});
+  const model::FeatureLayer& layer = loaded.feature_layer;
+  std::vector<parquet::KeyValue> facts = {
+      {footer::kVersion, kVersion},
+      {footer::kModel, options.model},
+      {footer::kModelSha256, loaded.graph.sha256()},
+      {footer::kFeatureLayer, layer.tensor},
+      {footer::kPreprocessing, Preprocessing(preprocessor, input.layout)}};
+  LogInfo("model '" + options.model + "': feature layer '" + layer.tensor + "' (" +
+          std::to_string(layer.dimension) + " floats per image), " + layer.reason + "; " +
+          std::string(loaded.backend->name()) + " backend, " + std::to_string(options.workers) +
+          " worker" + (options.workers == 1 ? "" : "s"));
+  return {std::move(loaded), std::move(preprocessor), std::move(facts), SecondsSince(start),
+          broadcast_seconds};
+}
+
+}  // namespace fruits::pipeline
