@@ -30,6 +30,20 @@ void ParseInputSize(const std::string& text, model::ModelOptions& options) {
 
 }  // namespace
 
+void AddBackendFlags(CLI::App& cmd, model::ModelOptions& options) {
+  cmd.add_option("--feature-layer", options.feature_layer,
+                 "Tensor whose values are the features (default: the input of the final "
+                 "classifier)");
+  std::vector<std::string> backends = model::BackendNames();
+  std::string engines;
+  for (size_t i = 1; i < backends.size(); ++i) engines += (i > 1 ? ", " : "") + backends[i];
+  cmd.add_option(
+         "--backend", options.backend,
+         "Inference engine: auto: the first of " + engines + " that runs the model; or one of them")
+      ->capture_default_str()
+      ->check(CLI::IsMember(backends));
+}
+
 void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags) {
   pipeline::ExtractOptions& options = flags.options;
   auto* input = cmd.add_option("--input", options.input, "Folder of images, read recursively");
@@ -46,16 +60,11 @@ void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags) {
       ->check(CLI::PositiveNumber);
   cmd.add_option("--batch-size", options.batch_size, "Images per inference call")
       ->capture_default_str()
-      ->check(CLI::Range(1, static_cast<int>(model::Backend::kMaxBatch)));
+      ->check(CLI::Range(1, static_cast<int>(model::LargestMaxBatch())));
   cmd.add_option("--threads", options.threads, "Workers (0: all cores)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd.add_option("--feature-layer", options.model_options.feature_layer,
-                 "Tensor whose values are the features (default: the input of the final "
-                 "classifier)");
-  cmd.add_option("--backend", options.model_options.backend, "Inference engine")
-      ->capture_default_str()
-      ->check(CLI::IsMember(model::BackendNames()));
+  AddBackendFlags(cmd, options.model_options);
   cmd.add_option("--input-size", flags.input_size,
                  "Image size for a model whose input size is open: N or WxH");
   cmd.add_option("--resize", flags.resize,

@@ -20,6 +20,8 @@ struct ExtractFlags {
   storage::S3Options s3;
 };
 
+// --feature-layer and --backend, for every command that loads a model.
+void AddBackendFlags(CLI::App& cmd, model::ModelOptions& options);
 void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags);
 // Fills the options the flags describe in words. Throws UsageError for a bad --input-size.
 void ResolveExtractFlags(ExtractFlags& flags);

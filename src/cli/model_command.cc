@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/extract_flags.h"
 #include "cli/s3_flags.h"
 #include "model/mobilenet_v2.h"
 #include "model/model_loader.h"
@@ -72,15 +73,6 @@ void InspectModel(const InspectModelOptions& options) {
   fmt::print("backend        {}: runs it{}\n", loaded.backend->name(),
              loaded.rewrites.empty() ? "" : " after rewriting the graph:");
   for (const auto& rewrite : loaded.rewrites) fmt::print("                 {}\n", rewrite);
-}
-
-void AddBackendFlags(CLI::App& cmd, model::ModelOptions& options) {
-  cmd.add_option("--feature-layer", options.feature_layer,
-                 "Tensor whose values are the features (default: the input of the final "
-                 "classifier)");
-  cmd.add_option("--backend", options.backend, "Inference engine")
-      ->capture_default_str()
-      ->check(CLI::IsMember(model::BackendNames()));
 }
 
 }  // namespace

@@ -125,7 +125,9 @@ std::vector<int> NearestIndices(int in_size, int out_size) {
   return index;
 }
 
-// Horizontal pass over `rows` rows of packed RGB.
+// Horizontal pass over `rows` rows of packed pixels, kChannels bytes each (a constant, so the
+// per-channel sums stay in registers).
+template <int kChannels>
 void ResampleRows(const uint8_t* in, int in_width, int rows, const Taps& taps, int out_width,
                   uint8_t* out) {
   // Locals, not taps' members: the byte stores below could alias them and force reloads.
@@ -134,22 +136,29 @@ void ResampleRows(const uint8_t* in, int in_width, int rows, const Taps& taps, i
   const int* count = taps.count.data();
   const int32_t* weights = taps.weights.data();
   for (int y = 0; y < rows; ++y) {
-    const uint8_t* line = in + static_cast<size_t>(y) * in_width * 3;
-    uint8_t* dst = out + static_cast<size_t>(y) * out_width * 3;
+    const uint8_t* line = in + static_cast<size_t>(y) * in_width * kChannels;
+    uint8_t* dst = out + static_cast<size_t>(y) * out_width * kChannels;
     for (int x = 0; x < out_width; ++x) {
       const int32_t* k = weights + static_cast<size_t>(x) * window;
-      const uint8_t* p = line + static_cast<size_t>(first[x]) * 3;
-      int32_t r = kHalf, g = kHalf, b = kHalf;
-      for (int t = 0; t < count[x]; ++t, p += 3) {
-        r += p[0] * k[t];
-        g += p[1] * k[t];
-        b += p[2] * k[t];
+      const uint8_t* p = line + static_cast<size_t>(first[x]) * kChannels;
+      int32_t sums[kChannels];
+      std::fill_n(sums, kChannels, kHalf);
+      for (int t = 0; t < count[x]; ++t, p += kChannels) {
+        for (int c = 0; c < kChannels; ++c) sums[c] += p[c] * k[t];
       }
-      dst[3 * x] = Clip8(r);
-      dst[3 * x + 1] = Clip8(g);
-      dst[3 * x + 2] = Clip8(b);
+      for (int c = 0; c < kChannels; ++c) dst[kChannels * x + c] = Clip8(sums[c]);
     }
   }
+}
+
+// Pillow's convert("L") of RGB (Convert.c, L24): luma in 16-bit fixed point, rounded.
+std::vector<uint8_t> ToGrey(const RgbImage& image) {
+  std::vector<uint8_t> grey(static_cast<size_t>(image.width) * image.height);
+  const uint8_t* p = image.pixels.data();
+  for (size_t i = 0; i < grey.size(); ++i, p += 3) {
+    grey[i] = static_cast<uint8_t>((p[0] * 19595 + p[1] * 38470 + p[2] * 7471 + 0x8000) >> 16);
+  }
+  return grey;
 }
 
 // Vertical pass for one output row: `count` input rows from `in` on, weights `k`. The sums are
@@ -222,6 +231,16 @@ Preprocessor::Preprocessor(const PreprocessOptions& options) : options_(options)
     throw UsageError("preprocessing size " + std::to_string(options.width) + "x" +
                      std::to_string(options.height) + " is out of range (1 to 65535 pixels)");
   }
+  if (options.channels != 1 && options.channels != 3) {
+    throw Error("preprocessing for " + std::to_string(options.channels) +
+                " channels: fruits makes RGB (3) or grey (1) images");
+  }
+  const bool grey = options.channels == 1;
+  if (grey && options.normalization == Normalization::kCaffe) {
+    throw UsageError(
+        "--preprocess caffe subtracts a mean per BGR channel, which a grey (1-channel) model "
+        "does not have: use mobilenet, imagenet or none");
+  }
   // Every 8-bit value maps to one float per output channel: the normalisation is a table lookup.
   // The arithmetic is float32 in the order Keras and torchvision use, so values match theirs.
   for (int c = 0; c < 3; ++c) {
@@ -236,7 +255,9 @@ Preprocessor::Preprocessor(const PreprocessOptions& options) : options_(options)
         case Normalization::kImageNet: {
           static constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
           static constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
-          y = (x / 255.0f - kMean[c]) / kStd[c];
+          // Grey: the three channels' mean and std averaged.
+          static constexpr float kGreyMean = 0.449f, kGreyStd = 0.226f;
+          y = (x / 255.0f - (grey ? kGreyMean : kMean[c])) / (grey ? kGreyStd : kStd[c]);
           break;
         }
         case Normalization::kCaffe: {
@@ -255,6 +276,11 @@ Preprocessor::Preprocessor(const PreprocessOptions& options) : options_(options)
 
 void Preprocessor::Emit(const uint8_t* row, int y, float* out) const {
   const int width = static_cast<int>(options_.width);
+  if (options_.channels == 1) {  // one plane: both layouts are the same
+    float* dst = out + static_cast<size_t>(y) * width;
+    for (int x = 0; x < width; ++x) dst[x] = table_[0][row[x]];
+    return;
+  }
   const int s0 = source_channel_[0], s1 = source_channel_[1], s2 = source_channel_[2];
   if (options_.channels_last) {
     float* dst = out + static_cast<size_t>(y) * width * 3;
@@ -277,21 +303,28 @@ void Preprocessor::Emit(const uint8_t* row, int y, float* out) const {
 void Preprocessor::Run(const RgbImage& image, float* out) const {
   assert(image.width > 0 && image.height > 0);
   assert(image.pixels.size() == static_cast<size_t>(image.width) * image.height * 3);
+  if (options_.channels == 1) {
+    Resize(ToGrey(image).data(), image.width, image.height, out);
+  } else {
+    Resize(image.pixels.data(), image.width, image.height, out);
+  }
+}
+
+void Preprocessor::Resize(const uint8_t* pixels, int width, int height, float* out) const {
+  const int channels = options_.channels;
   const int out_width = static_cast<int>(options_.width);
   const int out_height = static_cast<int>(options_.height);
-  const size_t out_stride = static_cast<size_t>(out_width) * 3;
+  const size_t in_stride = static_cast<size_t>(width) * channels;
+  const size_t out_stride = static_cast<size_t>(out_width) * channels;
   std::vector<uint8_t> row(out_stride);
 
   if (options_.filter == ResizeFilter::kNearest) {
-    const std::vector<int> xs = NearestIndices(image.width, out_width);
-    const std::vector<int> ys = NearestIndices(image.height, out_height);
+    const std::vector<int> xs = NearestIndices(width, out_width);
+    const std::vector<int> ys = NearestIndices(height, out_height);
     for (int y = 0; y < out_height; ++y) {
-      const uint8_t* line = image.pixels.data() + static_cast<size_t>(ys[y]) * image.width * 3;
+      const uint8_t* line = pixels + static_cast<size_t>(ys[y]) * in_stride;
       for (int x = 0; x < out_width; ++x) {
-        const uint8_t* pixel = line + 3 * xs[x];
-        row[3 * x] = pixel[0];
-        row[3 * x + 1] = pixel[1];
-        row[3 * x + 2] = pixel[2];
+        std::copy_n(line + static_cast<size_t>(xs[x]) * channels, channels, &row[x * channels]);
       }
       Emit(row.data(), y, out);
     }
@@ -301,18 +334,18 @@ void Preprocessor::Run(const RgbImage& image, float* out) const {
   // As Pillow: horizontal pass first, over the input rows the vertical pass will read; a pass
   // whose size already matches is skipped (it would be the identity).
   const Filter filter = FilterFor(options_.filter);
-  const bool horizontal = image.width != out_width;
-  const bool vertical = image.height != out_height;
-  const Taps rows = ComputeTaps(image.height, out_height, filter, /*uniform=*/false);
+  const bool horizontal = width != out_width;
+  const bool vertical = height != out_height;
+  const Taps rows = ComputeTaps(height, out_height, filter, /*uniform=*/false);
   const int first_row = vertical ? rows.first.front() : 0;
-  const int end_row = vertical ? rows.first.back() + rows.count.back() : image.height;
-  const uint8_t* source = image.pixels.data() + static_cast<size_t>(first_row) * image.width * 3;
+  const int end_row = vertical ? rows.first.back() + rows.count.back() : height;
+  const uint8_t* source = pixels + static_cast<size_t>(first_row) * in_stride;
   std::vector<uint8_t> narrowed;
   if (horizontal) {
     narrowed.resize(static_cast<size_t>(end_row - first_row) * out_stride);
-    ResampleRows(source, image.width, end_row - first_row,
-                 ComputeTaps(image.width, out_width, filter, /*uniform=*/true), out_width,
-                 narrowed.data());
+    const Taps columns = ComputeTaps(width, out_width, filter, /*uniform=*/true);
+    auto resample = channels == 1 ? ResampleRows<1> : ResampleRows<3>;
+    resample(source, width, end_row - first_row, columns, out_width, narrowed.data());
     source = narrowed.data();
   }
   if (!vertical) {

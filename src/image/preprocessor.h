@@ -1,7 +1,13 @@
 // From a decoded image to one image's slot of a model's input tensor: resize, normalise, lay out.
 //
-// The Preprocessor is configured once (the model's input size and layout, the user's filter and
-// normalisation) and then used by every decode worker: Run() is const and thread-safe.
+// The Preprocessor is configured once (the model's input size, channels and layout, the user's
+// filter and normalisation) and then used by every decode worker: Run() is const and thread-safe.
+//
+// Grey models (1 channel) get the image converted as Pillow's Image.convert("L") does,
+// L = (R * 19595 + G * 38470 + B * 7471 + 0x8000) >> 16 (ITU-R 601-2 luma in 16-bit fixed point),
+// before resizing, so the pixels equal Image.open(p).convert("L").resize(size, filter). Their
+// normalisation: mobilenet and none as for RGB; imagenet with the mean and std of the three
+// channels averaged (0.449, 0.226); caffe, whose means are per BGR channel, is refused.
 #pragma once
 
 #include <array>
@@ -26,9 +32,10 @@ enum class ResizeFilter {
 // What is done to 8-bit values x before the model sees them.
 enum class Normalization {
   kMobileNet,  // RGB, x / 127.5 - 1 (Keras' MobileNetV2 preprocess_input): the default
-  kImageNet,   // RGB, (x / 255 - mean) / std, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)
-  kCaffe,      // BGR, x - mean, mean (103.939, 116.779, 123.68) in BGR order
-  kNone,       // RGB, x as is (0..255)
+  kImageNet,  // RGB, (x / 255 - mean) / std, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225);
+              // grey: mean 0.449, std 0.226
+  kCaffe,     // BGR, x - mean, mean (103.939, 116.779, 123.68) in BGR order; RGB only
+  kNone,      // RGB, x as is (0..255)
 };
 
 struct PreprocessOptions {
@@ -53,18 +60,24 @@ std::string ToString(Normalization normalization);
 
 class Preprocessor {
  public:
-  // Throws fruits::UsageError when the size is not 1 to 65535 pixels a side.
+  // Throws fruits::UsageError when the size is not 1 to 65535 pixels a side or for caffe
+  // normalisation of grey images, fruits::Error when channels is not 1 or 3.
   explicit Preprocessor(const PreprocessOptions& options);
 
   const PreprocessOptions& options() const { return options_; }
-  // Floats one image takes in the input tensor: 3 * height * width.
-  size_t image_floats() const { return static_cast<size_t>(3 * options_.height * options_.width); }
+  // Floats one image takes in the input tensor: channels * height * width.
+  size_t image_floats() const {
+    return static_cast<size_t>(options_.channels * options_.height * options_.width);
+  }
   // Writes the image's model input, image_floats() floats in the configured layout, at `out`.
   // REQUIRES: image has width, height > 0.
   void Run(const RgbImage& image, float* out) const;
 
  private:
-  // Writes output row y from `row` (options_.width packed RGB pixels): normalised, laid out.
+  // Resizes `pixels` (width x height, options_.channels bytes a pixel) into `out`.
+  void Resize(const uint8_t* pixels, int width, int height, float* out) const;
+  // Writes output row y from `row` (options_.width packed pixels of options_.channels bytes):
+  // normalised, laid out.
   void Emit(const uint8_t* row, int y, float* out) const;
 
   PreprocessOptions options_;

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "model/graph_edit.h"
-#include "model/opencv_normalizer.h"
+#include "model/opencv/opencv_normalizer.h"
 #include "util/error.h"
 
 namespace fruits::model {

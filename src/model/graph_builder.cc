@@ -54,33 +54,6 @@ std::string GraphBuilder::Initializer(const std::string& name, const std::vector
   return name;
 }
 
-std::string GraphBuilder::Int64Initializer(const std::string& name,
-                                           const std::vector<int64_t>& dims,
-                                           const std::vector<int64_t>& values) {
-  auto& tensor = *proto_->mutable_graph()->add_initializer();
-  tensor.set_name(name);
-  tensor.set_data_type(onnx::TensorProto::INT64);
-  for (int64_t d : dims) tensor.add_dims(d);
-  tensor.set_raw_data(values.data(), values.size() * sizeof(int64_t));
-  return name;
-}
-
-std::string GraphBuilder::ConstantNode(const std::string& output, const std::vector<int64_t>& dims,
-                                       const std::vector<float>& values) {
-  auto& node = *proto_->mutable_graph()->add_node();
-  node.set_op_type("Constant");
-  node.set_name(output);
-  node.add_output(output);
-  auto& attribute = *node.add_attribute();
-  attribute.set_name("value");
-  attribute.set_type(onnx::AttributeProto::TENSOR);
-  auto& tensor = *attribute.mutable_t();
-  tensor.set_data_type(onnx::TensorProto::FLOAT);
-  for (int64_t d : dims) tensor.add_dims(d);
-  tensor.set_raw_data(values.data(), values.size() * sizeof(float));
-  return output;
-}
-
 std::string GraphBuilder::Node(const std::string& op_type, const std::vector<std::string>& inputs,
                                const std::string& output,
                                const std::vector<Attribute>& attributes) {

@@ -33,11 +33,6 @@ class GraphBuilder {
   std::string Input(const std::string& name, const std::vector<int64_t>& shape);
   std::string Initializer(const std::string& name, const std::vector<int64_t>& dims,
                           const std::vector<float>& values);
-  std::string Int64Initializer(const std::string& name, const std::vector<int64_t>& dims,
-                               const std::vector<int64_t>& values);
-  // A Constant node holding a float tensor (as some exporters write weights); returns `output`.
-  std::string ConstantNode(const std::string& output, const std::vector<int64_t>& dims,
-                           const std::vector<float>& values);
   // Adds a node with one output named `output`; returns `output`.
   std::string Node(const std::string& op_type, const std::vector<std::string>& inputs,
                    const std::string& output, const std::vector<Attribute>& attributes = {});
@@ -47,6 +42,8 @@ class GraphBuilder {
 
   // The model so far; the builder can go on.
   const onnx::ModelProto& proto() const { return *proto_; }
+  // For forms the builder does not write (the tests' exporter quirks and malformed graphs).
+  onnx::ModelProto& mutable_proto() { return *proto_; }
   std::string Serialize() const;
 
  private:

@@ -1,74 +1,68 @@
 #include "model/model_loader.h"
 
-#include <onnx/onnx_pb.h>
+#include <utility>
 
-#include <algorithm>
-
-#include "model/opencv_backend.h"
-#include "model/opencv_normalizer.h"
 #include "util/error.h"
 #include "util/log.h"
-
-#ifdef FRUITS_WITH_XNNPACK
-#include "model/xnnpack_backend.h"
-#endif
 
 namespace fruits::model {
 
 namespace {
 
-constexpr std::string_view kAuto = "auto";
+std::string Join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : separator) + item;
+  return text;
+}
 
-struct Built {
-  std::vector<std::string> rewrites;
-  std::unique_ptr<Backend> backend;
+struct Choice {
+  const BackendEntry* entry = nullptr;
+  std::unique_ptr<PreparedModel> prepared;
 };
 
-Built BuildOpenCv(const OnnxModel& model, const ModelOptions& options) {
-  OnnxModel for_opencv = OnnxModel::Parse(model.Serialize(), model.source());
-  std::vector<std::string> rewrites = NormalizeForOpenCv(for_opencv.mutable_proto());
-  if (auto refusal = OpenCvBackend::Refusal(for_opencv)) {
-    throw Error("model '" + model.source() + "' cannot run on the opencv backend: " + *refusal);
+Choice Forced(const BackendEntry& entry, const OnnxModel& model) {
+  std::unique_ptr<PreparedModel> prepared = entry.prepare(model);
+  if (auto refusal = prepared->Refusal()) {
+    throw Error("model '" + model.source() + "' cannot run on the " + std::string(entry.name) +
+                " backend: " + *refusal);
   }
-  return {std::move(rewrites),
-          std::make_unique<OpenCvBackend>(for_opencv, options.backend_options)};
+  return {&entry, std::move(prepared)};
 }
 
-#ifdef FRUITS_WITH_XNNPACK
-Built BuildXnnpack(const OnnxModel& model, const ModelOptions& options) {
-  auto backend = std::make_unique<XnnpackBackend>(model, options.backend_options);
-  std::vector<std::string> facts = backend->translation_facts();
-  return {std::move(facts), std::move(backend)};
-}
-
-Built BuildBackend(const OnnxModel& model, const ModelOptions& options) {
-  if (options.backend == OpenCvBackend::kName) return BuildOpenCv(model, options);
-  if (options.backend == XnnpackBackend::kName) return BuildXnnpack(model, options);
-  if (auto refusal = XnnpackBackend::Refusal(model)) {
-    LogInfo("backend opencv: XNNPACK cannot run model '" + model.source() + "': " + *refusal);
-    return BuildOpenCv(model, options);
+// The first backend in preference order that runs the model; the reasons of those before it
+// are logged once one is found, or make the error when none is.
+Choice FirstThatRuns(const OnnxModel& model) {
+  std::vector<std::pair<std::string, std::string>> refusals;  // backend, reason
+  for (const BackendEntry& entry : RegisteredBackends()) {
+    std::unique_ptr<PreparedModel> prepared = entry.prepare(model);
+    if (std::optional<std::string> refusal = prepared->Refusal()) {
+      refusals.emplace_back(entry.name, *refusal);
+      continue;
+    }
+    for (const auto& [name, reason] : refusals) {
+      LogInfo("backend " + std::string(entry.name) + ": " + name + " cannot run model '" +
+              model.source() + "': " + reason);
+    }
+    return {&entry, std::move(prepared)};
   }
-  return BuildXnnpack(model, options);
+  std::vector<std::string> reasons;
+  for (const auto& [name, reason] : refusals) reasons.push_back(name + ": " + reason);
+  throw Error("model '" + model.source() + "' runs on no backend of this build of fruits (" +
+              Join(reasons, "; ") + ")");
 }
-#else
-Built BuildBackend(const OnnxModel& model, const ModelOptions& options) {
-  if (options.backend == "xnnpack") {
-    throw UsageError("this build of fruits has no XNNPACK backend: choose opencv");
-  }
-  return BuildOpenCv(model, options);
-}
-#endif
 
 }  // namespace
 
-std::vector<std::string> BackendNames() {
-  return {std::string(kAuto), "xnnpack", std::string(OpenCvBackend::kName)};
-}
+bool SupportedChannels(int64_t channels) { return channels == 1 || channels == 3; }
 
 LoadedModel LoadModel(OnnxModel model, const ModelOptions& options) {
-  const std::vector<std::string> names = BackendNames();
-  if (std::find(names.begin(), names.end(), options.backend) == names.end()) {
-    throw UsageError("unknown backend '" + options.backend + "': choose auto, xnnpack or opencv");
+  const BackendEntry* forced = nullptr;
+  if (options.backend != "auto") {
+    forced = FindBackend(options.backend);
+    if (forced == nullptr) {
+      throw UsageError("unknown backend '" + options.backend + "': this build of fruits has " +
+                       Join(BackendNames(), ", "));
+    }
   }
   if (options.input_height > 0 && options.input_width > 0) {
     model.SetInputSize(options.input_height, options.input_width);
@@ -77,12 +71,20 @@ LoadedModel LoadModel(OnnxModel model, const ModelOptions& options) {
     throw UsageError("model '" + model.source() + "' leaves its input size open (" +
                      model.input().ToString() + "): give the image size with --input-size");
   }
+  if (!SupportedChannels(model.input().channels)) {
+    throw Error("model '" + model.source() + "' expects images of " +
+                std::to_string(model.input().channels) + " channels (input '" + model.input().name +
+                "' " + model.input().ToString() +
+                "); fruits feeds RGB (3 channels) or grey (1 channel) images only");
+  }
   FeatureLayer layer = ChooseFeatureLayer(model, options.feature_layer);
   CutAtFeatureLayer(model, layer);
 
-  Built built = BuildBackend(model, options);
-  layer.dimension = built.backend->feature_dim();
-  return {std::move(model), std::move(layer), std::move(built.rewrites), std::move(built.backend)};
+  Choice choice = forced != nullptr ? Forced(*forced, model) : FirstThatRuns(model);
+  std::vector<std::string> rewrites = choice.prepared->Rewrites();
+  std::unique_ptr<Backend> backend = choice.prepared->Create(options.backend_options);
+  layer.dimension = backend->feature_dim();
+  return {std::move(model), std::move(layer), std::move(rewrites), std::move(backend)};
 }
 
 }  // namespace fruits::model

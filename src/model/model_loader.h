@@ -1,9 +1,10 @@
 // From an ONNX model to a running backend: choose the feature layer, cut, check, build.
 //
 // This is the one way the engine prepares a model; it runs once per process. Every refusal
-// happens here, before any image is read: an operator the backend lacks, a feature layer that
-// is not one vector per image, an input without a fixed size. Each throws fruits::Error (or
-// UsageError for a bad flag) saying what is wrong and what to do.
+// happens here, before any image is read: an image input fruits cannot feed (channels other than
+// 1 or 3, an open size), a feature layer that is not one vector per image, an operator no backend
+// runs. Each throws fruits::Error (or UsageError for a bad flag) saying what is wrong and what to
+// do. The backends come from the registry (backend_registry.h); the loader names none of them.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "model/backend.h"
+#include "model/backend_registry.h"
 #include "model/feature_layer.h"
 #include "model/onnx_model.h"
 
@@ -22,23 +24,25 @@ struct ModelOptions {
   // The image size for a model whose input size is open (0: take the model's own).
   int64_t input_height = 0;
   int64_t input_width = 0;
-  // Which engine runs the model. "auto": XNNPACK when it runs the graph, else OpenCV (saying
-  // which operator forced it); "xnnpack" or "opencv" force one and fail when it cannot.
+  // Which engine runs the model: one of BackendNames(). "auto": the first registered backend,
+  // in preference order, that runs the graph (logging why each one before it refused); a name
+  // forces that backend and fails when it cannot.
   std::string backend = "auto";
+  // Fields left at 0 are the chosen backend's to fill (Backend::concurrent_runs() tells).
   BackendOptions backend_options;
 };
-
-// The backend names ModelOptions::backend accepts.
-std::vector<std::string> BackendNames();
 
 struct LoadedModel {
   // The graph cut at its feature layer (before any backend-specific rewriting).
   OnnxModel graph;
   FeatureLayer feature_layer;
-  // What the backend rewrote or translated in the graph to run it (one line each).
+  // What the backend rewrote or translated in its copy of the graph (one line each).
   std::vector<std::string> rewrites;
   std::unique_ptr<Backend> backend;
 };
+
+// The image channels fruits can feed a model: RGB (3) or grey (1).
+bool SupportedChannels(int64_t channels);
 
 LoadedModel LoadModel(OnnxModel model, const ModelOptions& options);
 

@@ -59,6 +59,23 @@ ImageInput DescribeImageInput(const onnx::GraphProto& graph, const std::string& 
   return image;
 }
 
+// ONNX's shape inference divides by strides and dilations unchecked (SIGFPE on a 0): a window
+// attribute below 1 is refused before it runs.
+void CheckWindowAttributes(const onnx::GraphProto& graph, const std::string& source) {
+  for (const auto& node : graph.node()) {
+    for (const auto& attribute : node.attribute()) {
+      const std::string& name = attribute.name();
+      if (name != "strides" && name != "dilations" && name != "kernel_shape") continue;
+      std::vector<int64_t> values(attribute.ints().begin(), attribute.ints().end());
+      if (std::any_of(values.begin(), values.end(), [](int64_t v) { return v < 1; })) {
+        throw Error("model '" + source + "': node '" + node.name() + "' (" + node.op_type() +
+                    ") has " + name + " " + ShapeToString(values) +
+                    ", which must be 1 or more: the model is malformed");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 OnnxModel OnnxModel::Parse(std::string_view bytes, std::string source) {
@@ -104,6 +121,7 @@ OnnxModel::~OnnxModel() = default;
 void OnnxModel::Refresh() {
   onnx::GraphProto& graph = *proto_->mutable_graph();
   input_ = DescribeImageInput(graph, source_);
+  CheckWindowAttributes(graph, source_);
   graph.clear_value_info();
   try {
     onnx::shape_inference::InferShapes(*proto_);

@@ -2,10 +2,11 @@
 //
 // tests/references/pillow_reference.py (run once for the suite) resizes synthetic photos with
 // Pillow's Image.resize (BILINEAR, BICUBIC, BOX, NEAREST), upscaling like Fruits-360 into
-// MobileNet and downscaling like a camera photo, and normalises one result as Keras'
-// preprocess_input and torchvision's Normalize do. Tolerances: resized pixels identical (0 levels)
-// for every filter and case; normalised floats within kFloatTolerance (both sides compute in
-// float32 in the same order, so they are in fact bit-identical).
+// MobileNet and downscaling like a camera photo, in RGB and after Image.convert("L"), and
+// normalises one result as Keras' preprocess_input and torchvision's Normalize do. Tolerances:
+// resized pixels identical (0 levels) for every filter and case; normalised floats within
+// kFloatTolerance (both sides compute in float32 in the same order, so they are in fact
+// bit-identical).
 
 #include "image/preprocessor.h"
 
@@ -98,6 +99,61 @@ TEST_F(PillowResize, EveryFilterGivesPillowsPixels) {
   }
 }
 
+// Grey models: convert("L") then resize, one float per pixel.
+TEST_F(PillowResize, EveryFilterGivesPillowsGreyPixels) {
+  for (const std::string& filter : ResizeFilterNames()) {
+    for (const ResizeCase& c : cases_) {
+      SCOPED_TRACE(filter + ", " + c.name);
+      const Preprocessor preprocessor({.width = c.dst_width,
+                                       .height = c.dst_height,
+                                       .filter = ParseResizeFilter(filter),
+                                       .normalization = Normalization::kNone,
+                                       .channels = 1});
+      ASSERT_EQ(preprocessor.image_floats(), static_cast<size_t>(c.dst_width) * c.dst_height);
+      // One float past the slot: Run() must leave it alone.
+      std::vector<float> ours(preprocessor.image_floats() + 1, -7.0f);
+      preprocessor.Run(Source(c), ours.data());
+      EXPECT_EQ(ours.back(), -7.0f);
+      ours.pop_back();
+      const std::string pillow = testing::ReadFile(dir_->File(c.name + "_" + filter + ".grey"));
+      ASSERT_EQ(pillow.size(), ours.size());
+      float max_diff = 0;
+      size_t differing = 0;
+      for (size_t i = 0; i < ours.size(); ++i) {
+        const float diff = std::abs(ours[i] - static_cast<uint8_t>(pillow[i]));
+        max_diff = std::max(max_diff, diff);
+        differing += diff > 0;
+      }
+      EXPECT_EQ(max_diff, 0) << differing << " of " << ours.size() << " values differ";
+    }
+  }
+}
+
+TEST_F(PillowResize, GreyNormalisationsMatchTheDocumentedArithmetic) {
+  const ResizeCase& up = cases_.front();
+  ASSERT_EQ(up.name, "up");
+  const RgbImage source = Source(up);
+  for (const char* normalization : {"mobilenet", "imagenet", "none"}) {
+    for (bool channels_last : {false, true}) {
+      SCOPED_TRACE(std::string(normalization) + (channels_last ? " NHWC" : " NCHW"));
+      const Preprocessor preprocessor({.filter = ResizeFilter::kBicubic,
+                                       .normalization = ParseNormalization(normalization),
+                                       .channels_last = channels_last,
+                                       .channels = 1});
+      std::vector<float> ours(preprocessor.image_floats());
+      preprocessor.Run(source, ours.data());
+      const std::vector<float> expected =
+          testing::ReadFloats(dir_->File("up_" + std::string(normalization) + "_grey.f32"));
+      ASSERT_EQ(expected.size(), ours.size());
+      float max_diff = 0;
+      for (size_t i = 0; i < ours.size(); ++i) {
+        max_diff = std::max(max_diff, std::abs(ours[i] - expected[i]));
+      }
+      EXPECT_LE(max_diff, kFloatTolerance);
+    }
+  }
+}
+
 TEST_F(PillowResize, NormalisationsAndLayoutsMatchKerasAndTorchvision) {
   const ResizeCase& up = cases_.front();
   ASSERT_EQ(up.name, "up");
@@ -131,6 +187,20 @@ TEST(Preprocessor, WritesExactlyItsSlot) {
   EXPECT_EQ(out.front(), -7.0f);
   EXPECT_EQ(out.back(), -7.0f);
   for (size_t i = 1; i < 46; ++i) EXPECT_EQ(out[i], 1.0f) << i;  // 255 / 127.5 - 1
+}
+
+TEST(Preprocessor, RefusesCaffeForGreyAndChannelsItCannotMake) {
+  try {
+    Preprocessor({.normalization = Normalization::kCaffe, .channels = 1});
+    FAIL() << "no exception";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(),
+                 "--preprocess caffe subtracts a mean per BGR channel, which a grey (1-channel) "
+                 "model does not have: use mobilenet, imagenet or none");
+  }
+  for (int channels : {0, 2, 4}) {
+    EXPECT_THROW(Preprocessor({.channels = channels}), Error) << channels;
+  }
 }
 
 TEST(Preprocessor, RefusesEmptySizes) {

@@ -115,9 +115,39 @@ TEST_F(ModelCli, AnUnsupportedOperatorIsRefusedNamingItAndItsNode) {
   auto r = Fruits("model inspect " + ShellQuote(path));
   EXPECT_EQ(r.exit_code, 1);
   ExpectContains(r.out, "operators      Flatten, GlobalAveragePool, Hardmax");
-  ExpectContains(r.err,
-                 "cannot run on the opencv backend: operator Hardmax (node 'winner') is not "
-                 "supported by OpenCV 4.6");
+  ExpectContains(r.err, "runs on no backend of this build of fruits (");
+  ExpectContains(r.err, "opencv: operator Hardmax (node 'winner') is not supported by OpenCV 4.6");
+}
+
+// What fruits can feed: RGB and grey images; a 4-channel model is refused, not said to run.
+TEST_F(ModelCli, InspectRunsGreyModelsAndRefusesOtherChannelCounts) {
+  for (int64_t channels : {1, 4}) {
+    model::GraphBuilder b(13);
+    b.Input("x", {-1, channels, 8, 8});
+    b.Node("GlobalAveragePool", {"x"}, "pooled");
+    b.Node("Flatten", {"pooled"}, "features");
+    b.Output("features", {-1, channels});
+    std::string path = dir_->File("channels" + std::to_string(channels) + ".onnx");
+    WriteFile(path, b.Serialize());
+    auto r = Fruits("model inspect " + ShellQuote(path));
+    if (channels == 1) {
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      ExpectContains(r.out, "input          'x' NCHW [?, 1, 8, 8]");
+      ExpectContains(r.out, ": runs it");
+    } else {
+      EXPECT_EQ(r.exit_code, 1);
+      EXPECT_EQ(r.out.find("runs it"), std::string::npos) << r.out;
+      ExpectContains(r.err,
+                     "expects images of 4 channels (input 'x' NCHW [?, 4, 8, 8]); fruits feeds "
+                     "RGB (3 channels) or grey (1 channel) images only");
+    }
+  }
+}
+
+TEST_F(ModelCli, BackendHelpListsThisBuildsBackends) {
+  auto r = Fruits("model inspect --help");
+  EXPECT_EQ(r.exit_code, 0);
+  ExpectContains(r.out, "auto: the first of xnnpack, opencv that runs the model");
 }
 
 }  // namespace

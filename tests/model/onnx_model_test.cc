@@ -118,5 +118,23 @@ TEST(OnnxModel, Sha256NamesTheBytes) {
   EXPECT_NE(OnnxModel::Parse(TinyNet({.nhwc = true}), "t").sha256(), Sha256Hex(bytes));
 }
 
+// ONNX's shape inference would divide by the 0 (SIGFPE): Parse refuses it first.
+TEST(OnnxModel, AZeroStrideIsRefusedBeforeShapeInference) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Initializer("w", {3, 3, 3, 3}, std::vector<float>(81, 0.5f));
+  b.Node("Conv", {"x", "w"}, "y",
+         {{"kernel_shape", std::vector<int64_t>{3, 3}}, {"strides", std::vector<int64_t>{0, 1}}});
+  b.Output("y", {-1, 3, 2, 4});
+  try {
+    OnnxModel::Parse(b.Serialize(), "stride0.onnx");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "model 'stride0.onnx': node 'y' (Conv) has strides [0, 1], which must be 1 or "
+                 "more: the model is malformed");
+  }
+}
+
 }  // namespace
 }  // namespace fruits::model

@@ -1,6 +1,6 @@
 // The OpenCV backend against a plain C++ reference of the same small network, and its refusals.
 
-#include "model/opencv_backend.h"
+#include "model/opencv/opencv_backend.h"
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -49,7 +49,7 @@ TEST(OpenCvBackend, RunsEveryNormalisedFormLikeThePlainReference) {
 TEST(OpenCvBackend, MaxBatchAndConcurrentCallersGetTheirOwnResults) {
   LoadedModel loaded =
       Load({}, {.backend = "opencv", .backend_options = {.threads = 1, .concurrent_runs = 2}});
-  Tensor big = TinyImages(Backend::kMaxBatch);
+  Tensor big = TinyImages(loaded.backend->max_batch());
   ExpectFeaturesNear(loaded.backend->Run(big), TinyFeatures(big, false, 1e30f));
   Tensor a = TinyImages(7), b = TinyImages(9);
   Tensor features_a, features_b;
@@ -81,8 +81,9 @@ TEST(OpenCvBackend, RefusesAnUnsupportedOperatorNamingItAndItsNode) {
   OnnxModel model = OnnxModel::Parse(proto.SerializeAsString(), "einsum.onnx");
   EXPECT_EQ(OpenCvBackend::Refusal(model),
             "operator Einsum (node 'mystery') is not supported by OpenCV 4.6");
+  EXPECT_EQ(OpenCvBackendEntry().prepare(model)->Refusal(), OpenCvBackend::Refusal(model));
   try {
-    LoadModel(std::move(model), {.feature_layer = "mystery"});
+    LoadModel(std::move(model), {.feature_layer = "mystery", .backend = "opencv"});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
@@ -101,35 +102,6 @@ TEST(OpenCvBackend, OtherDomainsAreRefused) {
   OnnxModel model = OnnxModel::Parse(proto.SerializeAsString(), "ms.onnx");
   EXPECT_EQ(OpenCvBackend::Refusal(model),
             "operator com.microsoft:Relu (node 'act') is not supported by OpenCV 4.6");
-}
-
-TEST(ModelLoader, AnUnknownBackendIsAUsageError) {
-  EXPECT_THROW(Load({}, {.backend = "tpu"}), UsageError);
-}
-
-TEST(ModelLoader, AnOpenInputSizeIsRefused) {
-  GraphBuilder b(13);
-  b.Input("x", {-1, 3, -1, -1});
-  b.Node("GlobalAveragePool", {"x"}, "pooled");
-  b.Node("Flatten", {"pooled"}, "flat");
-  b.Output("flat", {-1, 3});
-  try {
-    LoadModel(OnnxModel::Parse(b.Serialize(), "open.onnx"), {});
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("leaves its input size open (NCHW [?, 3, ?, ?]): give "
-                                         "the image size with --input-size"),
-              std::string::npos)
-        << e.what();
-  }
-  LoadedModel sized = LoadModel(OnnxModel::Parse(b.Serialize(), "open.onnx"),
-                                {.input_height = 5, .input_width = 7, .backend = "opencv"});
-  EXPECT_EQ(sized.backend->input().ToString(), "NCHW [?, 3, 5, 7]");
-  EXPECT_EQ(sized.backend->feature_dim(), 3);
-}
-
-TEST(ModelLoader, AnInputSizeForAFixedSizeModelIsAUsageError) {
-  EXPECT_THROW(Load({}, {.input_height = 5, .input_width = 5}), UsageError);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Each normalisation pass rewrites its form and leaves the graph computing the same thing.
 
-#include "model/opencv_normalizer.h"
+#include "model/opencv/opencv_normalizer.h"
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>

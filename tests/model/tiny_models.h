@@ -7,6 +7,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +19,36 @@
 #include "model/tensor.h"
 
 namespace fruits::model {
+
+// An INT64 initializer (shape arithmetic in older exports); returns `name`.
+inline std::string Int64Initializer(GraphBuilder& b, const std::string& name,
+                                    const std::vector<int64_t>& dims,
+                                    const std::vector<int64_t>& values) {
+  auto& tensor = *b.mutable_proto().mutable_graph()->add_initializer();
+  tensor.set_name(name);
+  tensor.set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : dims) tensor.add_dims(d);
+  tensor.set_raw_data(values.data(), values.size() * sizeof(int64_t));
+  return name;
+}
+
+// A Constant node holding a float tensor (as some exporters write weights); returns `output`.
+inline std::string ConstantNode(GraphBuilder& b, const std::string& output,
+                                const std::vector<int64_t>& dims,
+                                const std::vector<float>& values) {
+  auto& node = *b.mutable_proto().mutable_graph()->add_node();
+  node.set_op_type("Constant");
+  node.set_name(output);
+  node.add_output(output);
+  auto& attribute = *node.add_attribute();
+  attribute.set_name("value");
+  attribute.set_type(onnx::AttributeProto::TENSOR);
+  auto& tensor = *attribute.mutable_t();
+  tensor.set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : dims) tensor.add_dims(d);
+  tensor.set_raw_data(values.data(), values.size() * sizeof(float));
+  return output;
+}
 
 struct TinyNetOptions {
   bool nhwc = false;
@@ -62,7 +93,7 @@ inline std::string TinyNet(const TinyNetOptions& options = {}) {
   x = b.Node("GlobalAveragePool", {x}, "pool");
   x = b.Node("Flatten", {x}, "features", {{"axis", int64_t{1}}});
   if (options.identity_and_dropout) x = b.Node("Dropout", {x}, "dropout");
-  std::string gemm_bias = options.constant_node ? b.ConstantNode("gemm.bias", {2}, {0.5f, -0.5f})
+  std::string gemm_bias = options.constant_node ? ConstantNode(b, "gemm.bias", {2}, {0.5f, -0.5f})
                                                 : b.Initializer("gemm.bias", {2}, {0.5f, -0.5f});
   std::string gw = b.Initializer("gemm.weight", {2, 4}, TinyGemmWeights());
   x = b.Node("Gemm", {x, gw, gemm_bias}, "logits", {{"transB", int64_t{1}}});
@@ -78,14 +109,64 @@ inline std::string BatchViewNet(int64_t channels, int64_t height, int64_t width)
   b.Input("x", {-1, channels, height, width});
   b.Node("Relu", {"x"}, "r");
   b.Node("Shape", {"r"}, "shape");
-  b.Int64Initializer("zero", {}, {0});
+  Int64Initializer(b, "zero", {}, {0});
   b.Node("Gather", {"shape", "zero"}, "batch");
   b.Node("Unsqueeze", {"batch"}, "batch_1d", {{"axes", std::vector<int64_t>{0}}});
-  b.Int64Initializer("minus_one", {1}, {-1});
+  Int64Initializer(b, "minus_one", {1}, {-1});
   b.Node("Concat", {"batch_1d", "minus_one"}, "view_shape", {{"axis", int64_t{0}}});
   b.Node("Reshape", {"r", "view_shape"}, "features");
   b.Output("features", {-1, channels * height * width});
   return b.Serialize();
+}
+
+// A model of `channels` input channels: [N, channels, 6, 6] -> Conv 3x3 (2 outputs, pad 1) ->
+// Relu -> GlobalAveragePool -> Flatten ("features", 2 floats). Its weights: ChannelsNetWeight.
+inline float ChannelsNetWeight(size_t i) { return static_cast<float>(int(i * 29 % 11) - 5) / 8; }
+
+inline std::string ChannelsNet(int64_t channels) {
+  GraphBuilder b(13);
+  b.Input("image", {-1, channels, kTinySize, kTinySize});
+  std::vector<float> w(2 * channels * 9);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = ChannelsNetWeight(i);
+  b.Initializer("conv.weight", {2, channels, 3, 3}, w);
+  b.Node(
+      "Conv", {"image", "conv.weight"}, "conv",
+      {{"kernel_shape", std::vector<int64_t>{3, 3}}, {"pads", std::vector<int64_t>{1, 1, 1, 1}}});
+  b.Node("Relu", {"conv"}, "act");
+  b.Node("GlobalAveragePool", {"act"}, "pool");
+  b.Node("Flatten", {"pool"}, "features");
+  b.Output("features", {-1, 2});
+  return b.Serialize();
+}
+
+// ChannelsNet's features with plain loops. `images` is [N, channels, 6, 6]; for one channel that
+// is also the NHWC layout.
+inline std::vector<float> ChannelsFeatures(const Tensor& images, int64_t channels) {
+  const int64_t n = images.dim(0), s = kTinySize;
+  std::vector<float> features(n * 2);
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t o = 0; o < 2; ++o) {
+      double sum = 0;
+      for (int64_t y = 0; y < s; ++y) {
+        for (int64_t x = 0; x < s; ++x) {
+          double v = 0;
+          for (int64_t c = 0; c < channels; ++c) {
+            for (int64_t ky = 0; ky < 3; ++ky) {
+              for (int64_t kx = 0; kx < 3; ++kx) {
+                const int64_t py = y + ky - 1, px = x + kx - 1;
+                if (py < 0 || px < 0 || py >= s || px >= s) continue;
+                v += ChannelsNetWeight(((o * channels + c) * 3 + ky) * 3 + kx) *
+                     images.data()[((i * channels + c) * s + py) * s + px];
+              }
+            }
+          }
+          sum += std::max(v, 0.0);
+        }
+      }
+      features[i * 2 + o] = static_cast<float>(sum / (s * s));
+    }
+  }
+  return features;
 }
 
 // Deterministic images in [-1, 1], in the layout asked for.

@@ -1,7 +1,7 @@
 // The XNNPACK backend against a plain C++ reference and against the OpenCV backend, its runtime
-// cache across batch sizes and callers, and its refusals and the fallback they cause.
+// cache across batch sizes and callers, and its refusals.
 
-#include "model/xnnpack_backend.h"
+#include "model/xnnpack/xnnpack_backend.h"
 
 #include <gtest/gtest.h>
 
@@ -196,7 +196,8 @@ std::string ConcatNet() {
 }
 
 TEST(XnnpackBackend, RefusesConcatNamingTheOperatorAndTheNode) {
-  auto refusal = XnnpackBackend::Refusal(OnnxModel::Parse(ConcatNet(), "concat.onnx"));
+  auto refusal =
+      XnnpackBackendEntry().prepare(OnnxModel::Parse(ConcatNet(), "concat.onnx"))->Refusal();
   ASSERT_TRUE(refusal.has_value());
   EXPECT_EQ(*refusal, "operator Concat (node 'joined') is not supported by the XNNPACK backend");
   try {
@@ -208,18 +209,6 @@ TEST(XnnpackBackend, RefusesConcatNamingTheOperatorAndTheNode) {
               std::string::npos)
         << e.what();
   }
-}
-
-TEST(XnnpackBackend, AutoFallsBackToOpenCvSayingWhichOperatorForcedIt) {
-  ::testing::internal::CaptureStderr();
-  LoadedModel loaded = Load(ConcatNet(), "auto");
-  const std::string log = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(loaded.backend->name(), "opencv");
-  EXPECT_NE(log.find("XNNPACK cannot run model 'test.onnx': operator Concat (node 'joined')"),
-            std::string::npos)
-      << log;
-  Tensor images = Images(2, {3, 4, 4});
-  EXPECT_EQ(loaded.backend->Run(images).shape(), (std::vector<int64_t>{2, 6}));
 }
 
 }  // namespace

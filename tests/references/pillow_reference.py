@@ -12,11 +12,14 @@ above 255 to white, so its reference is the high byte (value >> 8), as for 16-bi
 OUTDIR/manifest.txt has one line per image: FILE WIDTH HEIGHT (of the reference).
 
 resize: writes source images src_CASE.rgb and Pillow's Image.resize of each with BILINEAR,
-BICUBIC, BOX and NEAREST as CASE_FILTER.rgb; for the case "up", also the float32 tensors of
-Keras' and torchvision's preprocessing of the bicubic result as up_NORMALIZATION_LAYOUT.f32
-(LAYOUT nchw or nhwc). OUTDIR/manifest.txt: CASE SRC_WIDTH SRC_HEIGHT DST_WIDTH DST_HEIGHT.
+BICUBIC, BOX and NEAREST as CASE_FILTER.rgb, and of its grey version, Image.convert("L") before
+resizing, as CASE_FILTER.grey; for the case "up", also the float32 tensors of Keras' and
+torchvision's preprocessing of the bicubic result as up_NORMALIZATION_LAYOUT.f32 (LAYOUT nchw or
+nhwc), and of the grey bicubic result as up_NORMALIZATION_grey.f32 (mobilenet, none, and imagenet
+with the three channels' mean and std averaged). OUTDIR/manifest.txt: CASE SRC_WIDTH SRC_HEIGHT
+DST_WIDTH DST_HEIGHT.
 
-Raw files have no header: 8-bit RGB rows top to bottom, or little-endian float32. Only Pillow and
+Raw files have no header: 8-bit RGB or grey rows top to bottom, or little-endian float32. Only Pillow and
 numpy are used: no project code.
 """
 import argparse
@@ -179,15 +182,31 @@ def normalisations(pixels):
     }
 
 
+def grey_normalisations(pixels):
+    """As normalisations() for one channel; ImageNet's mean and std are the three averaged."""
+    x = pixels.astype(np.float32)
+    return {
+        "mobilenet": x / 127.5 - 1.0,
+        "imagenet": (x / 255.0 - np.float32(0.449)) / np.float32(0.226),
+        "none": x,
+    }
+
+
 def resize_fixtures(out):
     lines = []
     for index, (case, (sw, sh), (dw, dh)) in enumerate(RESIZE_CASES):
         source = photo(sw, sh, seed=10 + index)
         write(os.path.join(out, f"src_{case}.rgb"), source.tobytes())
         image = Image.fromarray(source)
+        grey = image.convert("L")
         for name, resample in FILTERS.items():
             resized = np.asarray(image.resize((dw, dh), resample))
             write(os.path.join(out, f"{case}_{name}.rgb"), resized.tobytes())
+            grey_resized = np.asarray(grey.resize((dw, dh), resample))
+            write(os.path.join(out, f"{case}_{name}.grey"), grey_resized.tobytes())
+            if case == "up" and name == "bicubic":
+                for norm, tensor in grey_normalisations(grey_resized).items():
+                    write(os.path.join(out, f"up_{norm}_grey.f32"), tensor.astype("<f4").tobytes())
             if case == "up" and name == "bicubic":
                 for norm, tensor in normalisations(resized).items():
                     tensor = tensor.astype("<f4")

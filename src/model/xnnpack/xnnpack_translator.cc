@@ -1,4 +1,4 @@
-#include "model/xnnpack_translator.h"
+#include "model/xnnpack/xnnpack_translator.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -9,15 +9,11 @@
 
 #include "model/graph_edit.h"
 #include "model/tensor.h"
+#include "util/error.h"
 
 namespace fruits::model::xnn {
 
 namespace {
-
-// Ends the translation: the message names what XNNPACK cannot run.
-struct Refused {
-  std::string reason;
-};
 
 struct Constant {
   std::vector<int64_t> dims;
@@ -164,9 +160,10 @@ class Translator {
     std::string op = node_->domain().empty() || node_->domain() == "ai.onnx"
                          ? node_->op_type()
                          : node_->domain() + ":" + node_->op_type();
-    throw Refused{"operator " + op + " (node '" + node_->name() + "') " +
-                  (why.empty() ? "is not supported by the XNNPACK backend"
-                               : why + ": not supported by the XNNPACK backend")};
+    // Ends the translation; Translate() turns the message into the refusal.
+    throw Error("operator " + op + " (node '" + node_->name() + "') " +
+                (why.empty() ? "is not supported by the XNNPACK backend"
+                             : why + ": not supported by the XNNPACK backend"));
   }
 
   // --- tensors
@@ -188,7 +185,16 @@ class Translator {
     if (it != constants_.end()) return &it->second;
     const onnx::TensorProto* initializer = graph::FindInitializer(graph_, name);
     if (initializer == nullptr) return nullptr;
-    return &(constants_[name] = ToConstant(*initializer));
+    return &(constants_[name] = Checked(name, ToConstant(*initializer)));
+  }
+
+  // A constant whose values fill its shape: every handler indexes them by its dimensions.
+  Constant Checked(const std::string& name, Constant c) const {
+    if (c.values.size() != Tensor::ElementCount(c.dims)) {
+      Refuse("has a constant '" + name + "' of " + std::to_string(c.values.size()) +
+             " values for the shape " + ShapeToString(c.dims));
+    }
+    return c;
   }
 
   const Constant& ConstantInput(int k) {
@@ -197,7 +203,20 @@ class Translator {
     return *c;
   }
 
+  // Input k, a constant of one value (Clip's bounds, Pad's value).
+  float ScalarInput(int k) {
+    const Constant& c = ConstantInput(k);
+    if (c.values.size() != 1) {
+      Refuse("takes " + std::to_string(c.values.size()) + " values as input " + std::to_string(k) +
+             " where one belongs");
+    }
+    return c.values[0];
+  }
+
   const Computed& Input(int k) {
+    if (k >= node_->input_size() || node_->input(k).empty()) {
+      Refuse("lacks input " + std::to_string(k));
+    }
     const std::string& name = node_->input(k);
     auto it = computed_.find(name);
     if (it != computed_.end()) return it->second;
@@ -244,11 +263,16 @@ class Translator {
     if (x.shape.size() != 4 || w.dims.size() != 4) Refuse("is not a 2-D convolution");
     const int64_t out_c = w.dims[0], group_in = w.dims[1], kh = w.dims[2], kw = w.dims[3];
     const int64_t groups = Int(*node_, "group", 1);
+    if (groups < 1 || out_c % groups != 0 || group_in * groups != x.shape[1] || kh < 1 || kw < 1) {
+      Refuse("with weights " + ShapeToString(w.dims) + " in " + std::to_string(groups) +
+             " groups on " + ShapeToString(x.shape));
+    }
     Op op;
     op.kernel = {static_cast<uint32_t>(kh), static_cast<uint32_t>(kw)};
     SetWindow(op, x.shape, /*dilated=*/true);
     std::vector<float> bias(out_c, 0.0f);
     if (node_->input_size() > 2 && !node_->input(2).empty()) bias = ConstantInput(2).values;
+    if (bias.size() != static_cast<size_t>(out_c)) Refuse("with a bias of another size");
     const bool depthwise = groups == x.shape[1] && group_in == 1 && out_c == groups;
     std::vector<float> filter(w.values.size());
     if (depthwise) {
@@ -286,6 +310,13 @@ class Translator {
       Refuse("is not 2-D");
     }
     if (!dilated && (dilations[0] != 1 || dilations[1] != 1)) Refuse("with dilations");
+    auto below = [](const std::vector<int64_t>& v, int64_t least) {
+      return std::any_of(v.begin(), v.end(), [least](int64_t x) { return x < least; });
+    };
+    if (below(strides, 1) || below(dilations, 1) || below(pads, 0)) {
+      Refuse("with strides " + ShapeToString(strides) + ", dilations " + ShapeToString(dilations) +
+             " and pads " + ShapeToString(pads));
+    }
     op.stride = {uint32_t(strides[0]), uint32_t(strides[1])};
     op.dilation = {uint32_t(dilations[0]), uint32_t(dilations[1])};
     op.padding = {uint32_t(pads[0]), uint32_t(pads[3]), uint32_t(pads[2]), uint32_t(pads[1])};
@@ -306,6 +337,10 @@ class Translator {
     const Constant& var = ConstantInput(4);
     const double epsilon = Float(*node_, "epsilon", 1e-5f);
     const size_t c = scale.values.size();
+    if (x.shape.size() < 2 || static_cast<int64_t>(c) != x.shape[1] || shift.values.size() != c ||
+        mean.values.size() != c || var.values.size() != c) {
+      Refuse("with parameters that do not match the channels of " + ShapeToString(x.shape));
+    }
     std::vector<float> a(c), b(c);
     for (size_t i = 0; i < c; ++i) {
       const double s = scale.values[i] / std::sqrt(static_cast<double>(var.values[i]) + epsilon);
@@ -341,8 +376,8 @@ class Translator {
 
   void Clip() {
     float low = Float(*node_, "min", -kInf), high = Float(*node_, "max", kInf);
-    if (node_->input_size() > 1 && !node_->input(1).empty()) low = ConstantInput(1).values.at(0);
-    if (node_->input_size() > 2 && !node_->input(2).empty()) high = ConstantInput(2).values.at(0);
+    if (node_->input_size() > 1 && !node_->input(1).empty()) low = ScalarInput(1);
+    if (node_->input_size() > 2 && !node_->input(2).empty()) high = ScalarInput(2);
     Clamp(low, high);
   }
 
@@ -411,6 +446,7 @@ class Translator {
     if (max && node_->output_size() > 1) Refuse("with an indices output");
     std::vector<int64_t> kernel = Ints(*node_, "kernel_shape", {});
     if (kernel.size() != 2) Refuse("is not 2-D");
+    if (kernel[0] < 1 || kernel[1] < 1) Refuse("with kernel " + ShapeToString(kernel));
     Op op{.kind = max ? OpKind::kMaxPool : OpKind::kAveragePool, .input = x.value};
     op.kernel = {uint32_t(kernel[0]), uint32_t(kernel[1])};
     SetWindow(op, x.shape, /*dilated=*/max);
@@ -431,6 +467,9 @@ class Translator {
     if (gemm && Int(*node_, "transA", 0) != 0) Refuse("with transA");
     const bool transposed = gemm && Int(*node_, "transB", 0) != 0;
     const int64_t out = transposed ? w.dims[0] : w.dims[1], in = transposed ? w.dims[1] : w.dims[0];
+    if (x.shape[1] != in) {
+      Refuse("with weights " + ShapeToString(w.dims) + " on " + ShapeToString(x.shape));
+    }
     const float alpha = gemm ? Float(*node_, "alpha", 1) : 1,
                 beta = gemm ? Float(*node_, "beta", 1) : 1;
     std::vector<float> filter(w.values.size());
@@ -461,7 +500,7 @@ class Translator {
       if (const Constant* c = FindConstant(node_->input(1))) {
         target = std::vector<int64_t>(c->values.begin(), c->values.end());
       }
-      if (!target || target->size() != 2 || (target->at(1) != -1 && target->at(1) != d)) {
+      if (!target || target->size() != 2 || ((*target)[1] != -1 && (*target)[1] != d)) {
         Refuse("to " + (target ? ShapeToString(*target) : std::string("an unknown shape")));
       }
     }
@@ -482,7 +521,7 @@ class Translator {
       const Constant& c = ConstantInput(1);
       pads.assign(c.values.begin(), c.values.end());
     }
-    if (node_->input_size() > 2 && !node_->input(2).empty()) value = ConstantInput(2).values.at(0);
+    if (node_->input_size() > 2 && !node_->input(2).empty()) value = ScalarInput(2);
     const size_t rank = x.shape.size();
     if (pads.size() != 2 * rank ||
         std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; })) {
@@ -513,24 +552,26 @@ class Translator {
 
   void FoldConstant(const onnx::NodeProto& node) {
     const onnx::AttributeProto* value = graph::FindAttribute(node, "value");
-    if (value == nullptr || !value->has_t()) {
-      node_ = &node;
-      Refuse("without a tensor value");
-    }
-    constants_[node.output(0)] = ToConstant(value->t());
+    node_ = &node;
+    if (value == nullptr || !value->has_t()) Refuse("without a tensor value");
+    constants_[node.output(0)] = Checked(node.output(0), ToConstant(value->t()));
   }
 
   void Finish() {
+    if (graph_.output_size() != 1) {
+      throw Error("the graph has " + std::to_string(graph_.output_size()) +
+                  " outputs, not the one feature tensor");
+    }
     const std::string& name = graph_.output(0).name();
     auto it = computed_.find(name);
-    if (graph_.output_size() != 1 || it == computed_.end() || it->second.value == plan_.input) {
-      throw Refused{"the graph output '" + name + "' is not computed by supported operators"};
+    if (it == computed_.end() || it->second.value == plan_.input) {
+      throw Error("the graph output '" + name + "' is not computed by supported operators");
     }
     const Computed& out = it->second;
     for (size_t i = 1; i < out.shape.size(); ++i) {
       if (i > 1 && out.shape[i] != 1) {
-        throw Refused{"the graph output '" + name + "' " + ShapeToString(out.shape) +
-                      " is not one vector per image"};
+        throw Error("the graph output '" + name + "' " + ShapeToString(out.shape) +
+                    " is not one vector per image");
       }
     }
     plan_.output = out.value;
@@ -567,8 +608,8 @@ class Translator {
 Translation Translate(const OnnxModel& model) {
   try {
     return {Translator(model).Run(), ""};
-  } catch (const Refused& refused) {
-    return {std::nullopt, refused.reason};
+  } catch (const Error& refused) {
+    return {std::nullopt, refused.what()};
   }
 }
 

@@ -89,7 +89,8 @@ struct Translation {
   std::string refusal;
 };
 
-// REQUIRES: the model is cut at its feature layer and its input size is fixed.
+// Throws nothing for a graph it cannot run or read, a malformed one included: the refusal says
+// why. REQUIRES: the model is cut at its feature layer and its input size is fixed.
 Translation Translate(const OnnxModel& model);
 
 }  // namespace fruits::model::xnn

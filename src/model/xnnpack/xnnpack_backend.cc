@@ -1,18 +1,20 @@
-#include "model/xnnpack_backend.h"
+#include "model/xnnpack/xnnpack_backend.h"
 
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
 #include <algorithm>
-#include <thread>
 #include <utility>
 
-#include "model/xnnpack_translator.h"
+#include "model/xnnpack/xnnpack_translator.h"
 #include "util/error.h"
 
 namespace fruits::model {
 
 namespace {
+
+// Each concurrent run keeps runtimes whose buffers hold a batch: this bounds that memory.
+constexpr int64_t kMaxBatch = 256;
 
 // Runtimes one caller keeps: the pipeline's batch size and its last partial batch, with room.
 constexpr size_t kRuntimesPerSlot = 4;
@@ -136,36 +138,24 @@ struct XnnpackBackend::Slot {
   std::vector<float> input;
 };
 
-std::optional<std::string> XnnpackBackend::Refusal(const OnnxModel& model) {
-  xnn::Translation translation = xnn::Translate(model);
-  if (translation.plan) return std::nullopt;
-  return translation.refusal;
-}
-
-XnnpackBackend::XnnpackBackend(const OnnxModel& model, const BackendOptions& options)
-    : source_(model.source()),
+XnnpackBackend::XnnpackBackend(std::string source, xnn::Plan plan, const BackendOptions& options)
+    : options_(OneRunPerCore(options)),
+      source_(std::move(source)),
+      plan_(std::make_unique<xnn::Plan>(std::move(plan))),
       pool_(std::make_unique<ThreadPool>()),
-      slots_(std::max(1, options.concurrent_runs), [] { return std::make_unique<Slot>(); }) {
-  xnn::Translation translation = xnn::Translate(model);
-  if (!translation.plan) {
-    throw Error("model '" + source_ +
-                "' cannot run on the xnnpack backend: " + translation.refusal);
-  }
-  plan_ = std::make_unique<xnn::Plan>(std::move(*translation.plan));
-  input_ = plan_->image;
-  feature_dim_ = plan_->feature_dim;
+      input_(plan_->image),
+      feature_dim_(plan_->feature_dim),
+      slots_(options_.concurrent_runs, [] { return std::make_unique<Slot>(); }) {
   Check(xnn_initialize(nullptr), "initialise");
-  const size_t threads =
-      options.threads > 0 ? options.threads : std::thread::hardware_concurrency();
   // With one thread XNNPACK runs on the caller's thread: concurrent callers do not share a pool.
-  if (threads > 1) pool_->handle = pthreadpool_create(threads);
+  if (options_.threads > 1) pool_->handle = pthreadpool_create(options_.threads);
   // One image through the graph: proves XNNPACK accepts it before any image is read.
   Run(Tensor(input_.BatchShape(1)));
 }
 
 XnnpackBackend::~XnnpackBackend() = default;
 
-const std::vector<std::string>& XnnpackBackend::translation_facts() const { return plan_->facts; }
+int64_t XnnpackBackend::max_batch() const { return kMaxBatch; }
 
 Tensor XnnpackBackend::Run(const Tensor& batch) {
   return slots_.With([&](Slot& slot) { return Forward(slot, batch); });
@@ -191,6 +181,41 @@ Tensor XnnpackBackend::Forward(Slot& slot, const Tensor& batch) {
   Check(xnn_setup_runtime(runtime, 2, external), "set up a batch of " + std::to_string(n));
   Check(xnn_invoke_runtime(runtime), "run a batch of " + std::to_string(n));
   return features;
+}
+
+namespace {
+
+// The translation, made once: it gives the refusal, the rewrites and the backend's plan.
+class XnnpackPrepared : public PreparedModel {
+ public:
+  explicit XnnpackPrepared(const OnnxModel& model)
+      : source_(model.source()), translation_(xnn::Translate(model)) {}
+
+  std::optional<std::string> Refusal() const override {
+    if (translation_.plan) return std::nullopt;
+    return translation_.refusal;
+  }
+  std::vector<std::string> Rewrites() const override {
+    return translation_.plan ? translation_.plan->facts : std::vector<std::string>{};
+  }
+  std::unique_ptr<Backend> Create(const BackendOptions& options) override {
+    return std::make_unique<XnnpackBackend>(source_, std::move(*translation_.plan), options);
+  }
+
+ private:
+  std::string source_;
+  xnn::Translation translation_;
+};
+
+}  // namespace
+
+BackendEntry XnnpackBackendEntry() {
+  return {.name = XnnpackBackend::kName,
+          .preference = 10,
+          .max_batch = kMaxBatch,
+          .prepare = [](const OnnxModel& model) -> std::unique_ptr<PreparedModel> {
+            return std::make_unique<XnnpackPrepared>(model);
+          }};
 }
 
 }  // namespace fruits::model

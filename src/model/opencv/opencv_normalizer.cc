@@ -1,4 +1,4 @@
-#include "model/opencv_normalizer.h"
+#include "model/opencv/opencv_normalizer.h"
 
 #include <onnx/onnx_pb.h>
 

@@ -1,4 +1,4 @@
-#include "model/opencv_backend.h"
+#include "model/opencv/opencv_backend.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -7,12 +7,16 @@
 #include <opencv2/dnn.hpp>
 #include <set>
 
+#include "model/opencv/opencv_normalizer.h"
 #include "model/tensor.h"
 #include "util/error.h"
 
 namespace fruits::model {
 
 namespace {
+
+// Each concurrent run keeps a network's buffers for a batch: this bounds that memory.
+constexpr int64_t kMaxBatch = 256;
 
 // ONNX operators OpenCV 4.6's importer turns into layers (its list, less the Caffe-only names).
 const std::set<std::string>& ImportableOperators() {
@@ -132,11 +136,12 @@ std::optional<std::string> OpenCvBackend::Refusal(const OnnxModel& model) {
 }
 
 OpenCvBackend::OpenCvBackend(const OnnxModel& model, const BackendOptions& options)
-    : model_bytes_(model.Serialize()),
+    : options_(OneRunPerCore(options)),
+      model_bytes_(model.Serialize()),
       source_(model.source()),
       input_(model.input()),
-      networks_(std::max(1, options.concurrent_runs), [this] { return NewNetwork(); }) {
-  cv::setNumThreads(options.threads > 0 ? options.threads : cv::getNumberOfCPUs());
+      networks_(options_.concurrent_runs, [this] { return NewNetwork(); }) {
+  cv::setNumThreads(options_.threads);
   // One image through the network: proves OpenCV runs the graph and tells the feature size.
   Tensor probe(input_.BatchShape(1));
   feature_dim_ = static_cast<int64_t>(
@@ -144,6 +149,8 @@ OpenCvBackend::OpenCvBackend(const OnnxModel& model, const BackendOptions& optio
 }
 
 OpenCvBackend::~OpenCvBackend() = default;
+
+int64_t OpenCvBackend::max_batch() const { return kMaxBatch; }
 
 std::unique_ptr<OpenCvBackend::Network> OpenCvBackend::NewNetwork() const {
   auto network = std::make_unique<Network>();
@@ -194,6 +201,39 @@ Tensor OpenCvBackend::Forward(Network& network, const Tensor& batch) const {
   Tensor features({n, dim});
   std::memcpy(features.data(), output.ptr<float>(), features.size() * sizeof(float));
   return features;
+}
+
+namespace {
+
+// The backend's copy of the model, normalised for OpenCV's importer.
+class OpenCvPrepared : public PreparedModel {
+ public:
+  explicit OpenCvPrepared(const OnnxModel& model)
+      : model_(OnnxModel::Parse(model.Serialize(), model.source())),
+        rewrites_(NormalizeForOpenCv(model_.mutable_proto())),
+        refusal_(OpenCvBackend::Refusal(model_)) {}
+
+  std::optional<std::string> Refusal() const override { return refusal_; }
+  std::vector<std::string> Rewrites() const override { return rewrites_; }
+  std::unique_ptr<Backend> Create(const BackendOptions& options) override {
+    return std::make_unique<OpenCvBackend>(model_, options);
+  }
+
+ private:
+  OnnxModel model_;
+  std::vector<std::string> rewrites_;
+  std::optional<std::string> refusal_;
+};
+
+}  // namespace
+
+BackendEntry OpenCvBackendEntry() {
+  return {.name = OpenCvBackend::kName,
+          .preference = 20,
+          .max_batch = kMaxBatch,
+          .prepare = [](const OnnxModel& model) -> std::unique_ptr<PreparedModel> {
+            return std::make_unique<OpenCvPrepared>(model);
+          }};
 }
 
 }  // namespace fruits::model
