@@ -33,9 +33,6 @@ BackendOptions OneRunPerCore(BackendOptions options);
 
 class Backend {
  public:
-  // The pipeline's batch bound until it asks its backend's max_batch(): no new use.
-  static constexpr int64_t kMaxBatch = 256;
-
   virtual ~Backend() = default;
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;

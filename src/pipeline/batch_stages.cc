@@ -58,12 +58,16 @@ void BatchStages::Run(int workers, const ShardSource& next_shard, BatchSink& sin
     return batch;
   };
   auto write = [&](BatchPtr batch) { sink.Write(*batch); };
+  // An engine that runs one batch at a time (a GPU's single stream) gets a serial stage.
+  const tbb::filter_mode infer_mode = session_.backend().concurrent_runs() > 1
+                                          ? tbb::filter_mode::parallel
+                                          : tbb::filter_mode::serial_out_of_order;
   // A few batches per worker in flight: enough to keep every stage busy, bounded memory.
   tbb::parallel_pipeline(
       static_cast<size_t>(2 * workers + 2),
       tbb::make_filter<void, BatchPtr>(tbb::filter_mode::serial_in_order, list) &
           tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::parallel, decode) &
-          tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::parallel, infer) &
+          tbb::make_filter<BatchPtr, BatchPtr>(infer_mode, infer) &
           tbb::make_filter<BatchPtr, void>(tbb::filter_mode::serial_in_order, write));
 }
 

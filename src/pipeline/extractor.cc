@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "model/backend_registry.h"
 #include "pipeline/batch_stages.h"
 #include "pipeline/model_session.h"
 #include "pipeline/output_layout.h"
@@ -29,9 +30,9 @@ void CheckOptions(const ExtractOptions& options) {
   if (options.input.empty() == options.input_list.empty()) {
     throw UsageError("give the images with either --input FOLDER or --input-list FILE");
   }
-  if (options.batch_size < 1 || options.batch_size > model::Backend::kMaxBatch) {
+  if (options.batch_size < 1 || options.batch_size > model::LargestMaxBatch()) {
     throw UsageError("--batch-size must be between 1 and " +
-                     std::to_string(model::Backend::kMaxBatch));
+                     std::to_string(model::LargestMaxBatch()));
   }
   if (options.shard_size < 1) throw UsageError("--shard-size must be at least 1");
   if (options.threads < 0) throw UsageError("--threads must be 0 (all cores) or more");
@@ -122,6 +123,11 @@ ExtractSummary Extract(storage::ObjectStore& store, dist::Communicator& comm,
   const ModelSession session = OpenModelSession(
       store, comm,
       {options.model, options.model_options, options.resize, options.normalization, threads});
+  if (options.batch_size > session.backend().max_batch()) {
+    throw UsageError("--batch-size " + std::to_string(options.batch_size) + " is more than the " +
+                     std::string(session.backend().name()) + " backend takes (" +
+                     std::to_string(session.backend().max_batch()) + ")");
+  }
   const std::unique_ptr<dist::TaskQueue> tasks =
       comm.NewTaskQueue(static_cast<int64_t>(plan.pending.size()));
 

@@ -39,7 +39,7 @@ struct ExtractOptions {
   int batch_size = 32;
   // Workers for every stage; 0: all cores.
   int threads = 0;
-  // backend_options is ignored: the run uses one single-threaded engine instance per worker.
+  // backend_options.cores is set to the run's workers; the backend fills what is left at 0.
   model::ModelOptions model_options;
   image::DecodeOptions decode;
   image::ResizeFilter resize = image::ResizeFilter::kBicubic;

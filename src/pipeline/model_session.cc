@@ -29,8 +29,9 @@ ModelSession OpenModelSession(storage::ObjectStore& store, dist::Communicator& c
                               const ModelSessionOptions& options) {
   const auto start = Clock::now();
   model::ModelOptions model_options = options.model_options;
-  // One network per worker, one thread each: faster than one shared network (docs/models.md).
-  model_options.backend_options = {.threads = 1, .concurrent_runs = options.workers};
+  // The backend decides how to spend the workers' cores (the CPU backends: one single-threaded
+  // run per core, faster than one shared network, docs/models.md).
+  model_options.backend_options.cores = options.workers;
   // Rank 0 reads the model once; the others receive its bytes.
   std::string bytes;
   if (comm.is_root()) bytes = model::OnnxModel::ReadBytes(store, options.model);

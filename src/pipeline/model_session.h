@@ -20,7 +20,7 @@ namespace fruits::pipeline {
 
 struct ModelSessionOptions {
   std::string model;  // URI of the ONNX file
-  // backend_options is replaced: one single-threaded engine instance per worker.
+  // backend_options.cores is set to `workers`; the backend fills what is left at 0.
   model::ModelOptions model_options;
   image::ResizeFilter resize = image::ResizeFilter::kBicubic;
   image::Normalization normalization = image::Normalization::kMobileNet;
