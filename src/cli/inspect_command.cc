@@ -128,7 +128,7 @@ void Inspect(const InspectOptions& options) {
     return;
   }
   std::unique_ptr<storage::RandomAccessFile> file = store->NewRandomAccessFile(options.path);
-  const uint64_t size = file->Size();
+  const uint64_t size = file->size();
   parquet::ParquetReader reader(std::move(file));
   const parquet::FileMetaData& m = reader.metadata();
   fmt::print("file        {}\n", options.path);

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 
+#ifdef FRUITS_WITH_S3
+#include "storage/s3/s3_store.h"
+#endif
+
 namespace fruits::cli {
 
 void AddS3Flags(CLI::App& cmd, storage::S3Options& options) {
@@ -47,12 +51,18 @@ void AddS3Flags(CLI::App& cmd, storage::S3Options& options) {
 }
 
 std::unique_ptr<storage::StoreRegistry> OpenStores(storage::S3Options options) {
+  auto stores = std::make_unique<storage::StoreRegistry>();
+#ifdef FRUITS_WITH_S3
   for (const char* variable : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
     const char* value = std::getenv(variable);
     if (options.endpoint.empty() && value != nullptr) options.endpoint = value;
   }
-  storage::ValidateS3Options(options);
-  return std::make_unique<storage::StoreRegistry>(std::move(options));
+  storage::RegisterS3Store(*stores, std::move(options));
+#else
+  // Without S3 the flags are accepted and unused; an s3:// path is refused by the registry.
+  (void)options;
+#endif
+  return stores;
 }
 
 }  // namespace fruits::cli

@@ -10,8 +10,9 @@
 namespace fruits::cli {
 
 void AddS3Flags(CLI::App& cmd, storage::S3Options& options);
-// The store for local paths and s3:// URIs; the endpoint comes from --s3-endpoint, else
-// AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL. Throws UsageError for a bad S3 flag.
+// The store for local paths and, in a build with S3 (FRUITS_WITH_S3), s3:// URIs; the endpoint
+// comes from --s3-endpoint, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL. Throws UsageError for
+// a bad S3 flag. A new store registers here, beside S3.
 std::unique_ptr<storage::StoreRegistry> OpenStores(storage::S3Options options);
 
 }  // namespace fruits::cli

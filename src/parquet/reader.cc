@@ -18,7 +18,7 @@ constexpr uint64_t kMinFileBytes = 12;  // magic, footer length, magic
 
 ParquetReader::ParquetReader(std::unique_ptr<storage::RandomAccessFile> file)
     : file_(std::move(file)) {
-  const uint64_t size = file_->Size();
+  const uint64_t size = file_->size();
   if (size < kMinFileBytes) {
     Fail("is " + std::to_string(size) + " bytes, too small for a Parquet file (at least " +
          std::to_string(kMinFileBytes) + "); it may be truncated");

@@ -97,7 +97,7 @@ class LocalRandomAccessFile : public RandomAccessFile {
       : path_(std::move(path)), fd_(fd), size_(size) {}
   ~LocalRandomAccessFile() override { ::close(fd_); }
 
-  uint64_t Size() const override { return size_; }
+  uint64_t size() const override { return size_; }
 
   void ReadAt(uint64_t offset, size_t length, std::string* out) const override {
     if (offset > size_ || length > size_ - offset) {
@@ -159,7 +159,7 @@ std::vector<ObjectInfo> LocalStore::List(const std::string& folder) {
   return objects;
 }
 
-Result<std::string> LocalStore::Read(const std::string& path) {
+Result<std::string> ReadLocalFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Result<std::string>::Failure(std::strerror(errno));
   std::string bytes;
@@ -178,6 +178,8 @@ Result<std::string> LocalStore::Read(const std::string& path) {
   ::close(fd);
   return bytes;
 }
+
+Result<std::string> LocalStore::Read(const std::string& path) { return ReadLocalFile(path); }
 
 std::unique_ptr<WritableFile> LocalStore::NewWritableFile(const std::string& path) {
   fs::path target(path);
@@ -209,8 +211,13 @@ std::unique_ptr<RandomAccessFile> LocalStore::NewRandomAccessFile(const std::str
 }
 
 bool LocalStore::Exists(const std::string& path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return true;
+  // ENOENT: nothing there; ENOTDIR: a component is a file, so nothing can be below it. Anything
+  // else (EACCES, ELOOP, EIO...) leaves the question open.
+  int error_number = errno;
+  if (error_number == ENOENT || error_number == ENOTDIR) return false;
+  throw Error("cannot tell whether '" + path + "' exists: " + std::strerror(error_number));
 }
 
 void LocalStore::Remove(const std::string& path) {

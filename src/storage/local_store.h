@@ -6,9 +6,14 @@
 // symbolic links to folders and visits each folder once, so link loops end.
 #pragma once
 
+#include <string>
+
 #include "storage/object_store.h"
 
 namespace fruits::storage {
+
+// The whole local file at `path`, or why it cannot be read (strerror's text). Thread-safe.
+Result<std::string> ReadLocalFile(const std::string& path);
 
 class LocalStore : public ObjectStore {
  public:

@@ -6,6 +6,9 @@
 // Failures that end the command (permission denied on the output, a missing input folder) throw
 // fruits::Error with the path and what to do; Read() reports a failure to read one object as a
 // value, since one unreadable image must not stop a run.
+// Lifetime: the files a store returns (NewWritableFile, NewRandomAccessFile) may use the store
+// itself (an S3 file sends its requests through the store's client), so they must be destroyed
+// before the store.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +48,11 @@ class ObjectStore {
 
   virtual std::unique_ptr<WritableFile> NewWritableFile(const std::string& uri) = 0;
   virtual std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& uri) = 0;
+  // Whether an object or a folder is at `uri`, when the store can tell: true when there is one,
+  // false when there is none (missing, or a path through a file). Throws fruits::Error naming
+  // the URI and the cause when it cannot tell (permission denied, a symbolic link loop, the
+  // network still failing after retries): a caller must not take "cannot tell" for "absent"
+  // (and, say, overwrite a run it could not see).
   virtual bool Exists(const std::string& uri) = 0;
   // Removes the object; removing one that does not exist is not an error.
   virtual void Remove(const std::string& uri) = 0;

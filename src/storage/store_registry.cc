@@ -1,36 +1,61 @@
 #include "storage/store_registry.h"
 
-#include <sys/resource.h>
+#include <algorithm>
+#include <cctype>
+#include <utility>
 
-#include "storage/s3/s3_location.h"
-#include "storage/s3/s3_store.h"
+#include "util/error.h"
 
 namespace fruits::storage {
 namespace {
 
-// Each pipeline worker keeps up to S3Options::max_in_flight connections open; on a machine with
-// many cores that passes the usual soft limit of 1024 open files, so raise it to the hard limit.
-void RaiseOpenFileLimit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
+// The "scheme://" `uri` starts with, or "" when it has none. A scheme is a letter followed by
+// letters, digits, '+', '-' or '.' (RFC 3986).
+std::string SchemeOf(const std::string& uri) {
+  size_t end = uri.find("://");
+  if (end == std::string::npos || end == 0 || !std::isalpha(static_cast<unsigned char>(uri[0]))) {
+    return "";
   }
+  for (size_t i = 0; i < end; ++i) {
+    unsigned char c = static_cast<unsigned char>(uri[i]);
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return "";
+  }
+  return uri.substr(0, end + 3);
 }
 
 }  // namespace
 
-StoreRegistry::StoreRegistry(S3Options s3_options) : s3_options_(std::move(s3_options)) {}
+StoreRegistry::StoreRegistry() = default;
 
 StoreRegistry::~StoreRegistry() = default;
 
-ObjectStore& StoreRegistry::StoreFor(const std::string& uri) {
-  if (!IsS3Uri(uri)) return local_;
-  std::call_once(s3_created_, [this] {
-    RaiseOpenFileLimit();
-    s3_ = std::make_unique<S3Store>(s3_options_, AwsEnvironment::FromProcess());
-  });
-  return *s3_;
+void StoreRegistry::RegisterStore(std::string scheme, StoreFactory factory) {
+  auto registration = std::make_unique<Registration>();
+  registration->scheme = std::move(scheme);
+  registration->factory = std::move(factory);
+  registrations_.push_back(std::move(registration));
+}
+
+StoreRegistry::Registration* StoreRegistry::RegistrationFor(const std::string& uri) const {
+  for (const auto& registration : registrations_) {
+    if (uri.starts_with(registration->scheme)) return registration.get();
+  }
+  std::string scheme = SchemeOf(uri);
+  if (scheme.empty()) return nullptr;
+  std::string known;
+  for (const auto& registration : registrations_) known += registration->scheme + ", ";
+  throw UsageError(
+      "'" + uri + "': this build of fruits has no store for " + scheme +
+      " URIs (it reads and writes " + known + "and local paths)" +
+      (scheme == "s3://" ? "; S3 needs a build configured with -DFRUITS_WITH_S3=ON" : ""));
+}
+
+ObjectStore& StoreRegistry::StoreFor(const std::string& uri) const {
+  Registration* registration = RegistrationFor(uri);
+  if (registration == nullptr) return local_;
+  std::call_once(registration->made,
+                 [registration] { registration->store = registration->factory(); });
+  return *registration->store;
 }
 
 std::vector<ObjectInfo> StoreRegistry::List(const std::string& prefix) {
@@ -40,9 +65,12 @@ std::vector<ObjectInfo> StoreRegistry::List(const std::string& prefix) {
 Result<std::string> StoreRegistry::Read(const std::string& uri) { return StoreFor(uri).Read(uri); }
 
 std::vector<Result<std::string>> StoreRegistry::ReadMany(const std::vector<std::string>& uris) {
-  bool same_store = true;
-  for (const std::string& uri : uris) same_store &= IsS3Uri(uri) == IsS3Uri(uris.front());
-  if (uris.empty() || !same_store) return ObjectStore::ReadMany(uris);
+  if (uris.empty()) return {};
+  Registration* first = RegistrationFor(uris.front());
+  bool same_store = std::all_of(uris.begin(), uris.end(), [&](const std::string& uri) {
+    return RegistrationFor(uri) == first;
+  });
+  if (!same_store) return ObjectStore::ReadMany(uris);
   return StoreFor(uris.front()).ReadMany(uris);
 }
 
@@ -58,6 +86,6 @@ bool StoreRegistry::Exists(const std::string& uri) { return StoreFor(uri).Exists
 
 void StoreRegistry::Remove(const std::string& uri) { StoreFor(uri).Remove(uri); }
 
-bool StoreRegistry::IsRemote(const std::string& uri) const { return IsS3Uri(uri); }
+bool StoreRegistry::IsRemote(const std::string& uri) const { return StoreFor(uri).IsRemote(uri); }
 
 }  // namespace fruits::storage

@@ -1,23 +1,39 @@
 // The ObjectStore the commands use: hands each URI to the store its scheme names.
 //
-// s3://... goes to an S3Store, created on first use (so a local-only run needs no credentials
-// and makes no network call); anything else is a local path. A listing or a file belongs to one
-// store, picked by its own URI. Thread-safe.
+// Stores register under a URI scheme ("s3://") with a factory; the registry makes each store on
+// first use, so a run that never touches a scheme never makes its store (a local-only run needs
+// no credentials and makes no network call). A URI that starts with no registered scheme is a
+// local path (LocalStore), unless it looks like a URI of another scheme ("gs://bucket/x"): that
+// is a UsageError naming the schemes this build knows, rather than a local folder named "gs:".
+// A listing or a file belongs to one store, picked by its own URI.
+// Register every store before the first other call; after that, every method is thread-safe.
+// Files and stores the registry hands out must not outlive it (see object_store.h).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "storage/local_store.h"
 #include "storage/object_store.h"
-#include "storage/s3/s3_options.h"
 
 namespace fruits::storage {
 
+// Makes a store. Called at most once per registration, by the first call that needs it; it may
+// throw fruits::Error (bad options, credentials files that cannot be read), which that call then
+// throws.
+using StoreFactory = std::function<std::unique_ptr<ObjectStore>()>;
+
 class StoreRegistry : public ObjectStore {
  public:
-  explicit StoreRegistry(S3Options s3_options = {});
+  StoreRegistry();
   ~StoreRegistry() override;
+
+  // URIs starting with `scheme` (e.g. "s3://", lower case, ending in "://") go to the store
+  // `factory` makes. REQUIRES: no other call made yet; `scheme` not registered yet.
+  void RegisterStore(std::string scheme, StoreFactory factory);
 
   std::vector<ObjectInfo> List(const std::string& prefix) override;
   Result<std::string> Read(const std::string& uri) override;
@@ -29,12 +45,21 @@ class StoreRegistry : public ObjectStore {
   void Remove(const std::string& uri) override;
 
  private:
-  ObjectStore& StoreFor(const std::string& uri);
+  struct Registration {
+    std::string scheme;
+    StoreFactory factory;
+    std::once_flag made;
+    std::unique_ptr<ObjectStore> store;
+  };
 
-  S3Options s3_options_;
-  LocalStore local_;
-  std::once_flag s3_created_;
-  std::unique_ptr<ObjectStore> s3_;
+  // The registration whose scheme `uri` starts with; nullptr for a local path. Throws UsageError
+  // for a URI of a scheme nobody registered.
+  Registration* RegistrationFor(const std::string& uri) const;
+  ObjectStore& StoreFor(const std::string& uri) const;
+
+  std::vector<std::unique_ptr<Registration>> registrations_;
+  // Handed out by const methods too (IsRemote); LocalStore has no state to protect.
+  mutable LocalStore local_;
 };
 
 }  // namespace fruits::storage

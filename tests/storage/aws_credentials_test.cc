@@ -42,6 +42,36 @@ using fruits::testing::MessageOf;
   return ::testing::AssertionSuccess();
 }
 
+// Clocks the test moves itself. Both start at the real time, so the fake server's expirations
+// (the real time plus their lifetime) lie ahead of them; moving them past an expiry takes no
+// waiting.
+class ManualClock {
+ public:
+  CredentialsClock Clock() {
+    return {.wall_now = [this] { return wall_; }, .steady_now = [this] { return steady_; }};
+  }
+  void Advance(std::chrono::nanoseconds by) {
+    wall_ += std::chrono::duration_cast<system_clock::duration>(by);
+    steady_ += std::chrono::duration_cast<std::chrono::steady_clock::duration>(by);
+  }
+  void AdvanceTo(system_clock::time_point wall) { Advance(wall - wall_); }
+
+ private:
+  system_clock::time_point wall_ = system_clock::now();
+  std::chrono::steady_clock::time_point steady_ = std::chrono::steady_clock::now();
+};
+
+// An HttpClient that counts what it is asked to send.
+class CountingHttpClient : public HttpClient {
+ public:
+  using HttpClient::HttpClient;
+  HttpOutcome Send(const HttpRequest& request) override {
+    ++sent;
+    return HttpClient::Send(request);
+  }
+  std::atomic<int> sent{0};
+};
+
 // A HOME without AWS files (so that the real ~/.aws is never read) and, unless a test turns it
 // on, no instance metadata (so that no test waits on 169.254.169.254).
 class CredentialsTest : public ::testing::Test {
@@ -198,14 +228,18 @@ TEST_F(CredentialsTest, NothingFoundListsWhatWasTriedAndWhatToDo) {
 
 TEST_F(CredentialsTest, NoInstanceMetadataServiceMovesOnQuickly) {
   // Nothing listens on port 1: refused at once, like a laptop with no route to 169.254.169.254.
-  auto start = std::chrono::steady_clock::now();
+  CountingHttpClient http(MetadataHttpOptions());
   std::string message = MessageOf([&] {
     CredentialsChain(Environment({{"AWS_EC2_METADATA_DISABLED", ""},
                                   {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1/"}}),
-                     http_)
+                     http)
         .Get();
   });
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  // The token request and one retry, no more, each within the metadata timeouts: where there is
+  // no metadata service the chain gives up after at most 2 x 5 s, and at once when refused.
+  EXPECT_EQ(http.sent, 2);
+  EXPECT_LE(MetadataHttpOptions().connect_timeout_seconds, 1);
+  EXPECT_LE(MetadataHttpOptions().total_timeout_seconds, 5);
   EXPECT_TRUE(Contains(message, "instance metadata (IMDSv2): no answer from http://127.0.0.1:1 ("));
   EXPECT_TRUE(Contains(message, "not an EC2 instance"));
 }
@@ -235,10 +269,12 @@ TEST_F(CredentialsTest, DisabledInstanceMetadataIsNotAsked) {
 }
 
 TEST_F(CredentialsTest, InstanceMetadataAsksForATokenFirstAndReusesIt) {
-  FakeMetadataServer server({.lifetime_seconds = 2});
+  FakeMetadataServer server;  // credentials valid for an hour
+  ManualClock clock;
   CredentialsChain chain(Environment({{"AWS_EC2_METADATA_DISABLED", "false"},
                                       {"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.endpoint()}}),
-                         http_, {.refresh_margin = std::chrono::seconds(1)});
+                         http_,
+                         {.refresh_margin = std::chrono::minutes(5), .clock = clock.Clock()});
   auto before = system_clock::now();
   AwsCredentials first = chain.Get();
   EXPECT_EQ(first.access_key_id, "ASIAFAKE00000001");
@@ -246,24 +282,48 @@ TEST_F(CredentialsTest, InstanceMetadataAsksForATokenFirstAndReusesIt) {
   EXPECT_TRUE(Contains(first.session_token, "fakeSESSIONTOKEN00000001"));
   EXPECT_EQ(first.source, std::string("instance metadata (IMDSv2), role ") + kRole);
   ASSERT_TRUE(first.expiration.has_value());
-  EXPECT_GE(*first.expiration, before + std::chrono::milliseconds(1500));
-  EXPECT_LE(*first.expiration, before + std::chrono::seconds(4));
+  EXPECT_GE(*first.expiration, before + std::chrono::hours(1));
+  EXPECT_LE(*first.expiration,
+            system_clock::now() + std::chrono::hours(1) + std::chrono::seconds(1));
 
-  // Fresh for more than the margin: served from the cache.
+  // Fresh for more than the margin: served from the cache, even a minute before the margin.
+  clock.AdvanceTo(*first.expiration - std::chrono::minutes(6));
   EXPECT_EQ(chain.Get().access_key_id, "ASIAFAKE00000001");
   nlohmann::json stats = server.Stats();
   EXPECT_EQ(stats["log"],
             nlohmann::json({"PUT token ttl=21600 200", "GET role 200", "GET credentials 200"}));
 
   // Within the margin of their expiry: fetched again, with the same token.
-  std::this_thread::sleep_until(*first.expiration - std::chrono::milliseconds(800));
+  clock.AdvanceTo(*first.expiration - std::chrono::minutes(4));
   AwsCredentials second = chain.Get();
   EXPECT_EQ(second.access_key_id, "ASIAFAKE00000002");
-  EXPECT_GT(*second.expiration, *first.expiration);
+  EXPECT_GE(*second.expiration, *first.expiration);  // issued within the same real second
   stats = server.Stats();
   EXPECT_EQ(stats["token_requests"], 1);
   EXPECT_EQ(stats["credential_requests"], 2);
   EXPECT_EQ(stats["rejected_requests"], 0);
+}
+
+TEST_F(CredentialsTest, InstanceMetadataTokenIsRenewedShortlyBeforeItEnds) {
+  FakeMetadataServer server;
+  ManualClock clock;
+  // Every Get() refreshes (the margin is longer than the credentials live); tokens last 10 min
+  // and are renewed a minute before they end.
+  CredentialsChain chain(Environment({{"AWS_EC2_METADATA_DISABLED", "false"},
+                                      {"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.endpoint()}}),
+                         http_,
+                         {.refresh_margin = std::chrono::hours(2),
+                          .refresh_interval = std::chrono::milliseconds(0),
+                          .imds_token_ttl_seconds = 600,
+                          .clock = clock.Clock()});
+  chain.Get();
+  clock.Advance(std::chrono::seconds(539));
+  chain.Get();
+  EXPECT_EQ(server.Stats()["token_requests"], 1);
+  clock.Advance(std::chrono::seconds(2));
+  chain.Get();
+  EXPECT_EQ(server.Stats()["token_requests"], 2);
+  EXPECT_EQ(server.Stats()["rejected_requests"], 0);
 }
 
 TEST_F(CredentialsTest, InstanceMetadataTakesANewTokenAfterA401) {
@@ -288,10 +348,15 @@ TEST_F(CredentialsTest, InstanceMetadataTakesANewTokenAfterA401) {
 }
 
 TEST_F(CredentialsTest, FailedRefreshKeepsValidCredentialsUntilTheyExpire) {
-  FakeMetadataServer server({.lifetime_seconds = 2});
+  FakeMetadataServer server;  // credentials valid for an hour
+  ManualClock clock;
+  // A margin longer than the credentials live: every Get() wants a refresh.
   CredentialsChain chain(Environment({{"AWS_EC2_METADATA_DISABLED", "false"},
                                       {"AWS_EC2_METADATA_SERVICE_ENDPOINT", server.endpoint()}}),
-                         http_, {.refresh_margin = std::chrono::hours(1)});
+                         http_,
+                         {.refresh_margin = std::chrono::hours(2),
+                          .refresh_interval = std::chrono::seconds(10),
+                          .clock = clock.Clock()});
   AwsCredentials first = chain.Get();
   EXPECT_EQ(first.access_key_id, "ASIAFAKE00000001");
 
@@ -310,12 +375,18 @@ TEST_F(CredentialsTest, FailedRefreshKeepsValidCredentialsUntilTheyExpire) {
   int requests_in_outage = server.Stats()["role_requests"].get<int>() - 1;
   EXPECT_EQ(requests_in_outage, 2);  // one retry
 
-  // Within refresh_interval of the failure: not asked again.
+  // Within refresh_interval of the failure: not asked again; once it has passed, asked again.
+  clock.Advance(std::chrono::seconds(9));
   EXPECT_EQ(chain.Get().access_key_id, "ASIAFAKE00000001");
   EXPECT_EQ(server.Stats()["role_requests"], 3);
+  ::testing::internal::CaptureStderr();
+  clock.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(chain.Get().access_key_id, "ASIAFAKE00000001");
+  ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(server.Stats()["role_requests"], 5);
 
   // Expired and still no answer: an error, whatever the interval.
-  std::this_thread::sleep_until(*first.expiration + std::chrono::milliseconds(50));
+  clock.AdvanceTo(*first.expiration + std::chrono::milliseconds(1));
   std::string message = MessageOf([&] { chain.Get(); });
   EXPECT_TRUE(Contains(message, "(access key id ASIAFAKE00000001) expired at"));
   EXPECT_TRUE(Contains(message, "cannot be refreshed"));
@@ -326,12 +397,13 @@ TEST_F(CredentialsTest, FailedRefreshKeepsValidCredentialsUntilTheyExpire) {
 }
 
 TEST_F(CredentialsTest, ContainerFullUriWithAuthorizationToken) {
-  FakeMetadataServer server({.lifetime_seconds = 2, .auth_token = "container-auth-token"});
+  FakeMetadataServer server({.auth_token = "container-auth-token"});
+  ManualClock clock;
   std::string url = server.endpoint() + "/v2/credentials/pod";
   CredentialsChain chain(
       Environment({{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url},
                    {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "container-auth-token"}}),
-      http_, {.refresh_margin = std::chrono::seconds(1)});
+      http_, {.refresh_margin = std::chrono::minutes(1), .clock = clock.Clock()});
   AwsCredentials first = chain.Get();
   EXPECT_EQ(first.access_key_id, "ASIAFAKE00000001");
   EXPECT_TRUE(Contains(first.session_token, "fakeSESSIONTOKEN"));
@@ -340,7 +412,7 @@ TEST_F(CredentialsTest, ContainerFullUriWithAuthorizationToken) {
   EXPECT_EQ(chain.Get().access_key_id, "ASIAFAKE00000001");
   EXPECT_EQ(server.Stats()["container_requests"], 1);
 
-  std::this_thread::sleep_until(*first.expiration - std::chrono::milliseconds(800));
+  clock.AdvanceTo(*first.expiration - std::chrono::seconds(30));
   EXPECT_EQ(chain.Get().access_key_id, "ASIAFAKE00000002");
   EXPECT_EQ(server.Stats()["container_requests"], 2);
 }

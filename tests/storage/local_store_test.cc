@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -35,9 +37,9 @@ TEST(LocalStore, WrittenFileAppearsOnlyOnCommit) {
   std::string bytes;
   in->ReadAt(0, 6, &bytes);
   EXPECT_EQ(bytes, "hello ");
-  in->ReadAt(in->Size() - 3, 3, &bytes);
+  in->ReadAt(in->size() - 3, 3, &bytes);
   EXPECT_EQ(bytes, "end");
-  EXPECT_THROW(in->ReadAt(in->Size() - 2, 3, &bytes), Error);
+  EXPECT_THROW(in->ReadAt(in->size() - 2, 3, &bytes), Error);
 }
 
 TEST(LocalStore, AbandonedFileLeavesNothing) {
@@ -61,7 +63,7 @@ TEST(LocalStore, CommitReplacesAnOldFileWhole) {
   }
   auto in = store.NewRandomAccessFile(path);
   std::string bytes;
-  in->ReadAt(0, in->Size(), &bytes);
+  in->ReadAt(0, in->size(), &bytes);
   EXPECT_EQ(bytes, "second");
 }
 
@@ -135,6 +137,45 @@ TEST(LocalStore, ReadGivesTheBytesOrTheReason) {
   auto folder = store.Read(dir.path().string());
   ASSERT_FALSE(folder.ok());
   EXPECT_EQ(folder.error(), "Is a directory");
+}
+
+}  // namespace
+}  // namespace fruits::storage
+
+namespace fruits::storage {
+namespace {
+
+TEST(LocalStore, ExistsIsTrueOrFalseWhenItCanTell) {
+  TempDir dir;
+  LocalStore store;
+  std::ofstream(dir.File("file")) << "x";
+  std::filesystem::create_directory(dir.path() / "folder");
+  std::filesystem::create_symlink(dir.File("nowhere"), dir.path() / "dangling");
+  EXPECT_TRUE(store.Exists(dir.File("file")));
+  EXPECT_TRUE(store.Exists(dir.File("folder")));
+  EXPECT_FALSE(store.Exists(dir.File("missing")));
+  EXPECT_FALSE(store.Exists(dir.File("missing/below")));
+  EXPECT_FALSE(store.Exists(dir.File("dangling")));
+  // A path through a regular file: nothing can be there (ENOTDIR).
+  EXPECT_FALSE(store.Exists(dir.File("file/below")));
+}
+
+TEST(LocalStore, ExistsThrowsWhenItCannotTell) {
+  // A symbolic link loop: even root cannot say what is behind it (ELOOP).
+  TempDir dir;
+  LocalStore store;
+  std::filesystem::create_symlink(dir.path() / "loop", dir.path() / "loop");
+  for (const std::string& path : {dir.File("loop"), dir.File("loop/part-00000.parquet")}) {
+    try {
+      store.Exists(path);
+      FAIL() << "Exists answered for " << path;
+    } catch (const Error& e) {
+      std::string message = e.what();
+      EXPECT_NE(message.find("cannot tell whether '" + path + "' exists"), std::string::npos)
+          << message;
+      EXPECT_NE(message.find(std::strerror(ELOOP)), std::string::npos) << message;
+    }
+  }
 }
 
 }  // namespace

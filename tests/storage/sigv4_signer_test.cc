@@ -6,6 +6,8 @@
 
 #include <ctime>
 
+#include "util/sha256.h"
+
 namespace fruits::storage {
 namespace {
 
@@ -65,7 +67,7 @@ TEST(SigV4SignerTest, GetObjectWithRangeMatchesAwsExample) {
 TEST(SigV4SignerTest, PutObjectMatchesAwsExample) {
   std::string path = "/";
   path += UriEncode("test$file.text", true);
-  const std::string body_sha256 = Sha256HexOf("Welcome to Amazon S3.");
+  const std::string body_sha256 = Sha256Hex("Welcome to Amazon S3.");
   EXPECT_EQ(body_sha256, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
   auto headers = Sign(Example(
       "PUT", path, {},

@@ -1,17 +1,15 @@
 #include "storage/s3/aws_credentials.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "storage/local_store.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -66,8 +64,8 @@ std::string DescribeStatus(const HttpResponse& response) {
 
 // One more try after no answer or a 5xx, and no more, so that a machine without the endpoint
 // moves on quickly.
-Result<HttpResponse> SendWithOneRetry(HttpClient& http, const HttpRequest& request) {
-  Result<HttpResponse> outcome = http.Send(request);
+HttpOutcome SendWithOneRetry(HttpClient& http, const HttpRequest& request) {
+  HttpOutcome outcome = http.Send(request);
   if (!outcome.ok() || outcome.value().status >= 500) outcome = http.Send(request);
   return outcome;
 }
@@ -137,24 +135,12 @@ bool IsAllowedContainerHost(const std::string& host) {
 }
 
 std::string ReadTokenFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  Result<std::string> text = ReadLocalFile(path);
+  if (!text.ok()) {
     throw Error("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '" + path +
-                "': " + std::strerror(errno));
+                "': " + text.error());
   }
-  std::string text;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0 || (n < 0 && errno == EINTR)) {
-    if (n > 0) text.append(buffer, static_cast<size_t>(n));
-  }
-  int error_number = errno;
-  ::close(fd);
-  if (n < 0) {
-    throw Error("cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE '" + path +
-                "': " + std::strerror(error_number));
-  }
-  return text;
+  return std::move(text).value();
 }
 
 class EnvironmentProvider : public CredentialsProvider {
@@ -242,7 +228,7 @@ class ContainerProvider : public CredentialsProvider {
     std::string advice =
         ": check the task's IAM role or the pod's EKS Pod Identity association, or unset " +
         std::string(env_.Has(kRelativeUri) ? kRelativeUri : kFullUri);
-    Result<HttpResponse> outcome = SendWithOneRetry(http_, request);
+    HttpOutcome outcome = SendWithOneRetry(http_, request);
     if (!outcome.ok()) throw Error(what + " does not answer (" + outcome.error() + ")" + advice);
     if (outcome.value().status != 200) {
       throw Error(what + " answers " + DescribeStatus(outcome.value()) + advice);
@@ -311,7 +297,7 @@ class InstanceMetadataProvider : public CredentialsProvider {
     if (Lower(Trim(env_.Get("AWS_EC2_METADATA_DISABLED"))) == "true") {
       return Failure::Failure("AWS_EC2_METADATA_DISABLED is true");
     }
-    Result<HttpResponse> roles = GetWithToken(kImdsCredentialsPath);
+    HttpOutcome roles = GetWithToken(kImdsCredentialsPath);
     if (!roles.ok()) return Failure::Failure(roles.error());
     if (roles.value().status == 404) {
       return Failure::Failure(endpoint_ +
@@ -327,7 +313,7 @@ class InstanceMetadataProvider : public CredentialsProvider {
       return Failure::Failure(endpoint_ +
                               " has no IAM role for this instance (attach an instance profile)");
     }
-    Result<HttpResponse> answer = GetWithToken(kImdsCredentialsPath + role);
+    HttpOutcome answer = GetWithToken(kImdsCredentialsPath + role);
     if (!answer.ok()) return Failure::Failure(answer.error());
     if (answer.value().status != 200) {
       return Failure::Failure(endpoint_ + " answers HTTP " + std::to_string(answer.value().status) +
@@ -345,17 +331,16 @@ class InstanceMetadataProvider : public CredentialsProvider {
  private:
   // A GET with the session token; on a 401 (the token expired or the service restarted), one
   // more with a new token.
-  Result<HttpResponse> GetWithToken(const std::string& path) {
+  HttpOutcome GetWithToken(const std::string& path) {
     for (int attempt = 0;; ++attempt) {
       Result<std::string> token = Token();
-      if (!token.ok()) return Result<HttpResponse>::Failure(token.error());
+      if (!token.ok()) return HttpOutcome::Failure(token.error());
       HttpRequest request{.method = "GET",
                           .url = endpoint_ + path,
                           .headers = {{"X-aws-ec2-metadata-token", token.value()}}};
-      Result<HttpResponse> outcome = SendWithOneRetry(http_, request);
+      HttpOutcome outcome = SendWithOneRetry(http_, request);
       if (!outcome.ok()) {
-        return Result<HttpResponse>::Failure("no answer from " + endpoint_ + " (" +
-                                             outcome.error() + ")");
+        return HttpOutcome::Failure("no answer from " + endpoint_ + " (" + outcome.error() + ")");
       }
       if (outcome.value().status != 401 || attempt == 1) return outcome;
       token_.reset();
@@ -364,13 +349,13 @@ class InstanceMetadataProvider : public CredentialsProvider {
 
   // The session token, fetched again shortly before it ends.
   Result<std::string> Token() {
-    if (token_ && SteadyClock::now() < token_renewal_) return *token_;
+    if (token_ && options_.clock.steady_now() < token_renewal_) return *token_;
     token_.reset();
     int ttl = std::clamp(options_.imds_token_ttl_seconds, 1, 21600);
     HttpRequest request{.method = "PUT",
                         .url = endpoint_ + "/latest/api/token",
                         .headers = {{"X-aws-ec2-metadata-token-ttl-seconds", std::to_string(ttl)}}};
-    Result<HttpResponse> outcome = SendWithOneRetry(http_, request);
+    HttpOutcome outcome = SendWithOneRetry(http_, request);
     if (!outcome.ok()) {
       return Result<std::string>::Failure("no answer from " + endpoint_ + " (" + outcome.error() +
                                           "): not an EC2 instance, or its metadata service is off");
@@ -388,7 +373,7 @@ class InstanceMetadataProvider : public CredentialsProvider {
       ttl = std::min(ttl, std::stoi(granted));
     }
     auto lifetime = std::chrono::seconds(ttl);
-    token_renewal_ = SteadyClock::now() + lifetime -
+    token_renewal_ = options_.clock.steady_now() + lifetime -
                      std::min<SteadyClock::duration>(std::chrono::seconds(60), lifetime / 2);
     token_ = Trim(outcome.value().body);
     return *token_;
@@ -501,7 +486,7 @@ bool CredentialsChain::Fresh(const AwsCredentials& credentials, SystemClock::tim
 
 AwsCredentials CredentialsChain::Get() {
   std::lock_guard lock(mutex_);
-  SystemClock::time_point now = SystemClock::now();
+  SystemClock::time_point now = options_.clock.wall_now();
   if (cached_ && Fresh(*cached_, now)) return *cached_;
   if (provider_ == nullptr) {
     cached_ = Resolve();
@@ -511,10 +496,10 @@ AwsCredentials CredentialsChain::Get() {
   // would be fresh otherwise).
   bool still_valid = *cached_->expiration > now;
   if (still_valid && last_refresh_attempt_ &&
-      SteadyClock::now() - *last_refresh_attempt_ < options_.refresh_interval) {
+      options_.clock.steady_now() - *last_refresh_attempt_ < options_.refresh_interval) {
     return *cached_;
   }
-  last_refresh_attempt_ = SteadyClock::now();
+  last_refresh_attempt_ = options_.clock.steady_now();
   std::string reason;
   try {
     Result<AwsCredentials> fresh = provider_->Fetch();

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,6 +62,18 @@ HttpOptions MetadataHttpOptions();
 // One source of credentials (defined in aws_credentials.cc).
 class CredentialsProvider;
 
+// Where the chain reads the time: wall time for expirations, steady time for the refresh interval
+// and IMDSv2 token lifetimes. The real clocks by default; tests give clocks they advance
+// themselves, so that expiry needs no waiting.
+struct CredentialsClock {
+  std::function<std::chrono::system_clock::time_point()> wall_now = [] {
+    return std::chrono::system_clock::now();
+  };
+  std::function<std::chrono::steady_clock::time_point()> steady_now = [] {
+    return std::chrono::steady_clock::now();
+  };
+};
+
 struct CredentialsOptions {
   // Credentials expiring within this margin are refreshed before they are handed out.
   std::chrono::milliseconds refresh_margin = std::chrono::minutes(5);
@@ -74,6 +87,7 @@ struct CredentialsOptions {
   // The ECS endpoint AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is a path on (tests point it at a
   // fake server).
   std::string container_relative_endpoint = "http://169.254.170.2";
+  CredentialsClock clock;
 };
 
 class CredentialsChain {

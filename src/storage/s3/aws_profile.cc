@@ -1,6 +1,5 @@
 #include "storage/s3/aws_profile.h"
 
-#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,22 +7,21 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "storage/local_store.h"
 #include "util/error.h"
 #include "util/text.h"
 
 namespace fruits::storage {
 namespace {
 
-// Every variable a lookup in aws_profile.cc or aws_credentials.cc reads, and the endpoint
-// overrides the S3 client reads through the same snapshot.
-constexpr std::array<const char*, 19> kVariables = {
+// Every variable a lookup in aws_profile.cc or aws_credentials.cc reads. (The endpoint overrides,
+// AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL, are read by the command line: cli/s3_flags.cc.)
+constexpr std::array<const char*, 16> kVariables = {
     "HOME",
     "AWS_PROFILE",
     "AWS_SHARED_CREDENTIALS_FILE",
@@ -40,9 +38,6 @@ constexpr std::array<const char*, 19> kVariables = {
     "AWS_EC2_METADATA_SERVICE_ENDPOINT",
     "AWS_EC2_METADATA_DISABLED",
     "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_S3",
 };
 
 // `text` without a trailing comment: a '#' or ';' with a space or tab before it, as the AWS SDKs
@@ -65,27 +60,13 @@ std::optional<std::string> ReadIfPresent(const std::string& path) {
   if (S_ISDIR(info.st_mode)) {
     throw Error("'" + path + "' is a folder, not an AWS shared credentials or config file");
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw Error("cannot read '" + path + "': " + std::strerror(errno) +
+  Result<std::string> text = ReadLocalFile(path);
+  if (!text.ok()) {
+    throw Error("cannot read '" + path + "': " + text.error() +
                 " (fix its permissions, or point AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE "
                 "elsewhere)");
   }
-  std::string text;
-  char buffer[8192];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int error_number = errno;
-      ::close(fd);
-      throw Error("cannot read '" + path + "': " + std::strerror(error_number));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return text;
+  return std::move(text).value();
 }
 
 // The profile a config file section describes ("default", "profile NAME"), or "" for the other

@@ -23,9 +23,6 @@ void InitializeCurlOnce() {
 
 constexpr size_t kExpectContinueMinBytes = size_t{1} << 20;
 
-// Marks transport failures that would only happen again.
-const std::string kPermanentPrefix = "cannot be retried: ";
-
 bool HasHeader(const HttpRequest& request, const std::string& lower_name) {
   return std::any_of(request.headers.begin(), request.headers.end(),
                      [&](const auto& header) { return Lower(header.first) == lower_name; });
@@ -124,9 +121,9 @@ class HttpClient::Handle {
   }
 
   // The response, once curl has finished the transfer with `code`.
-  Result<HttpResponse> Finish(CURLcode code) {
+  HttpOutcome Finish(CURLcode code) {
     if (stalled_) {
-      return Result<HttpResponse>::Failure(
+      return HttpOutcome::Failure(
           "stalled: no byte moved for " +
           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(stall_timeout_).count()) +
           " s");
@@ -136,7 +133,8 @@ class HttpClient::Handle {
       bool permanent = code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL ||
                        code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE ||
                        code == CURLE_SSL_CERTPROBLEM;
-      return Result<HttpResponse>::Failure((permanent ? kPermanentPrefix : "") + reason);
+      return HttpOutcome::Failure(
+          reason, permanent ? TransportFailure::kPermanent : TransportFailure::kTransient);
     }
     curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response_.status);
     return std::move(response_);
@@ -205,10 +203,6 @@ class HttpClient::Handle {
 
 HttpClient::HttpClient(HttpOptions options) : options_(options) { InitializeCurlOnce(); }
 
-bool HttpClient::IsPermanentFailure(const std::string& reason) {
-  return reason.starts_with(kPermanentPrefix);
-}
-
 HttpClient::~HttpClient() {
   // Easy handles first: they may still be linked to connections a multi handle caches.
   idle_.clear();
@@ -251,18 +245,17 @@ void HttpClient::Return(std::unique_ptr<Handle> handle) {
   idle_.push_back(std::move(handle));
 }
 
-Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
+HttpOutcome HttpClient::Send(const HttpRequest& request) {
   std::unique_ptr<Handle> handle = Borrow();
   handle->Prepare(request, options_);
-  Result<HttpResponse> result = handle->Finish(curl_easy_perform(handle->curl()));
+  HttpOutcome result = handle->Finish(curl_easy_perform(handle->curl()));
   Return(std::move(handle));
   return result;
 }
 
-std::vector<Result<HttpResponse>> HttpClient::SendAll(const std::vector<HttpRequest>& requests,
-                                                      int max_in_flight) {
-  std::vector<Result<HttpResponse>> results(requests.size(),
-                                            Result<HttpResponse>::Failure("request was not sent"));
+std::vector<HttpOutcome> HttpClient::SendAll(const std::vector<HttpRequest>& requests,
+                                             int max_in_flight) {
+  std::vector<HttpOutcome> results(requests.size(), HttpOutcome::Failure("request was not sent"));
   if (requests.empty()) return results;
   if (requests.size() == 1) {
     results[0] = Send(requests[0]);
@@ -276,7 +269,7 @@ std::vector<Result<HttpResponse>> HttpClient::SendAll(const std::vector<HttpRequ
     std::unique_ptr<Handle> handle = Borrow();
     handle->Prepare(requests[next], options_);
     if (curl_multi_add_handle(multi, handle->curl()) != CURLM_OK) {
-      results[next] = Result<HttpResponse>::Failure("could not start the request (out of memory?)");
+      results[next] = HttpOutcome::Failure("could not start the request (out of memory?)");
       Return(std::move(handle));
     } else {
       running.emplace_back(std::move(handle), next);

@@ -4,8 +4,9 @@
 // alive, so a busy caller reuses them), and SendAll() runs many requests at once on one thread
 // with one of a pool of curl multi handles, whose connection caches outlive the call (curl does
 // not support sharing one connection cache between threads). A transport failure (refused, reset,
-// timed out, stalled) is a value, not an exception: callers decide whether to retry. Nothing here
-// logs request headers, so credentials in them never reach a log.
+// timed out, stalled) is a value, not an exception, typed as transient or permanent: callers
+// decide whether to retry. Nothing here logs request headers, so credentials in them never reach
+// a log.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +16,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
-
-#include "util/result.h"
 
 namespace fruits::storage {
 
@@ -39,6 +39,44 @@ struct HttpResponse {
   std::string Header(const std::string& name) const;
 };
 
+// Why no answer came, as far as trying again goes.
+enum class TransportFailure {
+  // Refused, reset, timed out, stalled: may work on another attempt.
+  kTransient,
+  // Would only happen again (a malformed URL, a TLS certificate that does not verify).
+  kPermanent,
+};
+
+// The answer to a request whatever its status, or why none came (the transport's reason and its
+// kind). The same interface as fruits::Result, plus failure_kind().
+class HttpOutcome {
+ public:
+  HttpOutcome(HttpResponse response)  // NOLINT: implicit, as Result's
+      : state_(std::in_place_index<0>, std::move(response)) {}
+  static HttpOutcome Failure(std::string reason,
+                             TransportFailure kind = TransportFailure::kTransient) {
+    return HttpOutcome(Reason{std::move(reason), kind});
+  }
+
+  bool ok() const { return state_.index() == 0; }
+  // REQUIRES: ok().
+  const HttpResponse& value() const& { return std::get<0>(state_); }
+  HttpResponse& value() & { return std::get<0>(state_); }
+  HttpResponse&& value() && { return std::get<0>(std::move(state_)); }
+  // REQUIRES: !ok().
+  const std::string& error() const { return std::get<1>(state_).text; }
+  TransportFailure failure_kind() const { return std::get<1>(state_).kind; }
+
+ private:
+  struct Reason {
+    std::string text;
+    TransportFailure kind;
+  };
+  explicit HttpOutcome(Reason reason) : state_(std::in_place_index<1>, std::move(reason)) {}
+
+  std::variant<HttpResponse, Reason> state_;
+};
+
 struct HttpOptions {
   // Seconds to open a connection.
   double connect_timeout_seconds = 10;
@@ -55,18 +93,15 @@ struct HttpOptions {
 class HttpClient {
  public:
   explicit HttpClient(HttpOptions options = {});
-  ~HttpClient();
+  virtual ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // The response whatever its status, or why no response came (the transport's reason).
-  Result<HttpResponse> Send(const HttpRequest& request);
-  // Whether a failure from Send() or SendAll() would only happen again (a malformed URL, a TLS
-  // certificate that does not verify), so retrying is pointless.
-  static bool IsPermanentFailure(const std::string& reason);
+  // The response whatever its status, or why no response came. Virtual so that tests can count
+  // or answer the requests a caller sends.
+  virtual HttpOutcome Send(const HttpRequest& request);
   // The same for each request, at most `max_in_flight` at a time; results in request order.
-  std::vector<Result<HttpResponse>> SendAll(const std::vector<HttpRequest>& requests,
-                                            int max_in_flight);
+  std::vector<HttpOutcome> SendAll(const std::vector<HttpRequest>& requests, int max_in_flight);
 
  private:
   class Handle;

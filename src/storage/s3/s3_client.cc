@@ -8,6 +8,7 @@
 #include "storage/s3/retry_policy.h"
 #include "storage/s3/sigv4_signer.h"
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace fruits::storage {
 namespace {
@@ -102,17 +103,16 @@ HttpRequest S3Client::Sign(const S3Request& request, const std::string& payload_
   return http;
 }
 
-Result<HttpResponse> S3Client::Call(const S3Request& request) {
+HttpOutcome S3Client::Call(const S3Request& request) {
   return std::move(CallAll({request}).front());
 }
 
-std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>& requests) {
-  std::vector<Result<HttpResponse>> results(requests.size(),
-                                            Result<HttpResponse>::Failure("not sent"));
+std::vector<HttpOutcome> S3Client::CallAll(const std::vector<S3Request>& requests) {
+  std::vector<HttpOutcome> results(requests.size(), HttpOutcome::Failure("not sent"));
   std::vector<std::string> payload_hashes;
   std::vector<size_t> pending;
   for (size_t i = 0; i < requests.size(); ++i) {
-    payload_hashes.push_back(Sha256HexOf(requests[i].body));
+    payload_hashes.push_back(Sha256Hex(requests[i].body));
     pending.push_back(i);
   }
   RetryPolicy policy(options_, retry_seed_++);
@@ -120,8 +120,7 @@ std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>
   for (int attempt = 1; !pending.empty(); ++attempt) {
     std::vector<HttpRequest> signed_requests;
     for (size_t i : pending) signed_requests.push_back(Sign(requests[i], payload_hashes[i]));
-    std::vector<Result<HttpResponse>> outcomes =
-        http_.SendAll(signed_requests, options_.max_in_flight);
+    std::vector<HttpOutcome> outcomes = http_.SendAll(signed_requests, options_.max_in_flight);
     std::vector<size_t> retry;
     for (size_t j = 0; j < pending.size(); ++j) {
       if (RetryPolicy::IsRetryable(outcomes[j])) retry.push_back(pending[j]);
@@ -132,7 +131,7 @@ std::vector<Result<HttpResponse>> S3Client::CallAll(const std::vector<S3Request>
     std::optional<double> wait = policy.NextWait(attempt, SecondsSince(start));
     if (!wait) {
       for (size_t i : pending) {
-        results[i] = Result<HttpResponse>::Failure(
+        results[i] = HttpOutcome::Failure(
             GiveUpMessage(requests[i], results[i], attempt, SecondsSince(start)));
       }
       break;
@@ -147,7 +146,7 @@ HttpResponse S3Client::CallExpecting(const S3Request& request, std::initializer_
   return Expect(Call(request), request, accepted, what);
 }
 
-HttpResponse S3Client::Expect(Result<HttpResponse> outcome, const S3Request& request,
+HttpResponse S3Client::Expect(HttpOutcome outcome, const S3Request& request,
                               std::initializer_list<long> accepted, const std::string& what) {
   if (!outcome.ok()) throw Error("cannot " + what + ": " + outcome.error());
   HttpResponse& response = outcome.value();
@@ -176,14 +175,14 @@ std::string S3Client::Describe(const HttpResponse& response, const S3Location& l
 std::string S3Client::DescribeHead(const HttpResponse& head, const S3Location& location) {
   if (head.status < 300 || head.status >= 500) return Describe(head, location);
   // HEAD answers carry no body, so no error code: ask for one byte to hear why.
-  Result<HttpResponse> get = Call({.location = location, .headers = {{"range", "bytes=0-0"}}});
+  HttpOutcome get = Call({.location = location, .headers = {{"range", "bytes=0-0"}}});
   bool explained =
       get.ok() && get.value().status == head.status && !S3ErrorCode(get.value()).empty();
   return Describe(explained ? get.value() : head, location);
 }
 
-std::string S3Client::GiveUpMessage(const S3Request& request, const Result<HttpResponse>& last,
-                                    int attempts, double seconds) {
+std::string S3Client::GiveUpMessage(const S3Request& request, const HttpOutcome& last, int attempts,
+                                    double seconds) {
   std::string what = last.ok() ? Describe(last.value(), request.location)
                                : "no answer from " +
                                      (options_.endpoint.empty() ? "S3" : options_.endpoint) + " (" +

@@ -42,16 +42,16 @@ class S3Client {
 
   // S3's answer, whatever its status, once it is not one to retry; a failure (with the URI, the
   // last answer or transport error, and the attempts made) when retries ran out.
-  Result<HttpResponse> Call(const S3Request& request);
+  HttpOutcome Call(const S3Request& request);
   // The same for many requests sent concurrently (at most options().max_in_flight at a time).
-  std::vector<Result<HttpResponse>> CallAll(const std::vector<S3Request>& requests);
+  std::vector<HttpOutcome> CallAll(const std::vector<S3Request>& requests);
 
   // The answer to `request` when its status is one of `accepted`; otherwise throws fruits::Error
   // "cannot WHAT: " with the reason (retries run out, or S3's answer described). The second form
   // takes the outcome of a Call() already made.
   HttpResponse CallExpecting(const S3Request& request, std::initializer_list<long> accepted,
                              const std::string& what);
-  HttpResponse Expect(Result<HttpResponse> outcome, const S3Request& request,
+  HttpResponse Expect(HttpOutcome outcome, const S3Request& request,
                       std::initializer_list<long> accepted, const std::string& what);
 
   // The message for an answer that is an error, with a hint for the usual causes.
@@ -64,8 +64,8 @@ class S3Client {
 
  private:
   HttpRequest Sign(const S3Request& request, const std::string& payload_sha256);
-  std::string GiveUpMessage(const S3Request& request, const Result<HttpResponse>& last,
-                            int attempts, double seconds);
+  std::string GiveUpMessage(const S3Request& request, const HttpOutcome& last, int attempts,
+                            double seconds);
 
   S3Options options_;
   AwsEnvironment environment_;

@@ -1,22 +1,23 @@
 #include "storage/s3/s3_error.h"
 
-#include <pugixml.hpp>
+#include "storage/s3/s3_xml.h"
 
 namespace fruits::storage {
 namespace {
 
-std::string ErrorField(const HttpResponse& response, const char* field) {
-  pugi::xml_document document;
-  if (!document.load_buffer(response.body.data(), response.body.size())) return "";
-  return document.child("Error").child(field).text().as_string();
+// The error body's fields, all "" when the answer has none (HEAD) or is not S3's XML.
+S3ErrorBody ErrorBody(const HttpResponse& response) {
+  Result<S3ErrorBody> body = ParseS3Error(response.body);
+  return body.ok() ? std::move(body).value() : S3ErrorBody{};
 }
 
-std::string Hint(const HttpResponse& response, const std::string& code, const S3Location& location,
+std::string Hint(const HttpResponse& response, const S3ErrorBody& error, const S3Location& location,
                  const S3Caller& caller) {
+  const std::string& code = error.code;
   std::string key_id =
       "access key id " + caller.access_key_id + " (from " + caller.credentials_source + ")";
   std::string bucket_region = response.Header("x-amz-bucket-region");
-  if (bucket_region.empty()) bucket_region = ErrorField(response, "Region");
+  if (bucket_region.empty()) bucket_region = error.region;
   if (code == "SignatureDoesNotMatch") {
     return "the secret key does not match " + key_id +
            ": check AWS_SECRET_ACCESS_KEY or the profile's aws_secret_access_key";
@@ -53,16 +54,15 @@ std::string Hint(const HttpResponse& response, const std::string& code, const S3
 
 }  // namespace
 
-std::string S3ErrorCode(const HttpResponse& response) { return ErrorField(response, "Code"); }
+std::string S3ErrorCode(const HttpResponse& response) { return ErrorBody(response).code; }
 
 std::string DescribeS3Error(const HttpResponse& response, const S3Location& location,
                             const S3Caller& caller) {
-  std::string code = S3ErrorCode(response);
-  std::string message = ErrorField(response, "Message");
+  S3ErrorBody error = ErrorBody(response);
   std::string text = "S3 answered " + std::to_string(response.status);
-  if (!code.empty()) text += " " + code;
-  if (!message.empty()) text += " (" + message + ")";
-  std::string hint = Hint(response, code, location, caller);
+  if (!error.code.empty()) text += " " + error.code;
+  if (!error.message.empty()) text += " (" + error.message + ")";
+  std::string hint = Hint(response, error, location, caller);
   if (!hint.empty()) text += "; " + hint;
   return text;
 }

@@ -13,7 +13,7 @@ class S3RandomAccessFile : public RandomAccessFile {
  public:
   S3RandomAccessFile(S3Client& client, S3Location location);
 
-  uint64_t Size() const override { return size_; }
+  uint64_t size() const override { return size_; }
   void ReadAt(uint64_t offset, size_t length, std::string* out) const override;
   const std::string& uri() const override { return uri_; }
 

@@ -7,11 +7,14 @@
 // Writes are single PUTs, or multipart uploads above the threshold (S3WritableFile), with the
 // server-side encryption chosen in S3Options; an object appears whole or not at all. Errors that
 // end the command throw fruits::Error with the URI, S3's answer and a hint; a missing or
-// unreadable object in Read() is a value. Thread-safe.
+// unreadable object in Read() is a value. Exists() follows ObjectStore's contract: a 404 (and,
+// for a "folder", an empty listing) is false; any other answer, or no answer once retries ran
+// out, throws. Thread-safe. Files it returns hold its S3Client: they must not outlive it.
 #pragma once
 
 #include "storage/object_store.h"
 #include "storage/s3/s3_client.h"
+#include "storage/store_registry.h"
 
 namespace fruits::storage {
 
@@ -30,9 +33,14 @@ class S3Store : public ObjectStore {
 
  private:
   // The object in a GET's answer, or why there is none.
-  Result<std::string> Body(const S3Location& location, Result<HttpResponse> outcome);
+  Result<std::string> Body(const S3Location& location, HttpOutcome outcome);
 
   S3Client client_;
 };
+
+// Hands s3:// URIs in `registry` to an S3Store with `options` and the process's AWS environment,
+// made on first use (so a run without s3:// paths reads no credentials). Throws UsageError now
+// for bad options.
+void RegisterS3Store(StoreRegistry& registry, S3Options options);
 
 }  // namespace fruits::storage

@@ -1,8 +1,8 @@
 #include "storage/s3/s3_writable_file.h"
 
-#include <pugixml.hpp>
 #include <sstream>
 
+#include "storage/s3/s3_xml.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -76,12 +76,11 @@ void S3WritableFile::StartUpload() {
                                                  .query = {{"uploads", ""}},
                                                  .headers = EncryptionHeaders()},
                                                 {200}, "start a multipart upload of " + uri_);
-  pugi::xml_document document;
-  document.load_buffer(response.body.data(), response.body.size());
-  upload_id_ = document.child("InitiateMultipartUploadResult").child("UploadId").text().as_string();
-  if (upload_id_.empty()) {
-    throw Error("cannot start a multipart upload of " + uri_ + ": S3 gave no UploadId");
+  Result<std::string> upload_id = ParseInitiateMultipartUpload(response.body);
+  if (!upload_id.ok()) {
+    throw Error("cannot start a multipart upload of " + uri_ + ": " + upload_id.error());
   }
+  upload_id_ = std::move(upload_id).value();
 }
 
 void S3WritableFile::UploadPart(std::string_view bytes) {
@@ -112,29 +111,29 @@ void S3WritableFile::CompleteUpload() {
   const S3Request request{
       .method = "POST", .location = location_, .query = {{"uploadId", upload_id_}}, .body = xml};
   for (int attempt = 1;; ++attempt) {
-    Result<HttpResponse> outcome = client_.Call(request);
+    HttpOutcome outcome = client_.Call(request);
     if (outcome.ok() && outcome.value().status == 404 &&
         S3ErrorCode(outcome.value()) == "NoSuchUpload" && IsComplete()) {
       return;  // An earlier attempt completed it, but its answer was lost.
     }
     HttpResponse response = client_.Expect(std::move(outcome), request, {200},
                                            "complete the multipart upload of " + uri_);
-    if (response.body.find("<Error>") == std::string::npos) return;
+    Result<std::string> completed = ParseCompleteMultipartUpload(response.body);
+    if (completed.ok()) return;
     if (attempt >= client_.options().max_attempts) {
-      throw Error("cannot complete the multipart upload of " + uri_ + ": " +
-                  client_.Describe(response, location_));
+      throw Error("cannot complete the multipart upload of " + uri_ + ": " + completed.error());
     }
   }
 }
 
 bool S3WritableFile::IsComplete() {
-  Result<HttpResponse> head = client_.Call({.method = "HEAD", .location = location_});
+  HttpOutcome head = client_.Call({.method = "HEAD", .location = location_});
   return head.ok() && head.value().status == 200 &&
          head.value().Header("content-length") == std::to_string(size_);
 }
 
 void S3WritableFile::AbortUpload() {
-  Result<HttpResponse> outcome = client_.Call(
+  HttpOutcome outcome = client_.Call(
       {.method = "DELETE", .location = location_, .query = {{"uploadId", upload_id_}}});
   if (!outcome.ok() || outcome.value().status >= 300) {
     LogWarning("could not abort the unfinished multipart upload of " + uri_ +

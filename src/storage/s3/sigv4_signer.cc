@@ -7,6 +7,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "util/sha256.h"
 #include "util/text.h"
 
 namespace fruits::storage {
@@ -83,13 +84,6 @@ std::string CanonicalQueryString(std::vector<std::pair<std::string, std::string>
   return out;
 }
 
-std::string Sha256HexOf(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return Hex(digest, size);
-}
-
 std::string HmacSha256(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -132,7 +126,7 @@ std::vector<std::pair<std::string, std::string>> SignV4(const SignableRequest& r
                                   signed_headers + "\n" + request.payload_sha256;
   std::string scope = date + "/" + region + "/" + service + "/aws4_request";
   std::string string_to_sign =
-      "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + Sha256HexOf(canonical_request);
+      "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + Sha256Hex(canonical_request);
 
   std::string key = HmacSha256("AWS4" + credentials.secret_access_key, date);
   key = HmacSha256(key, region);

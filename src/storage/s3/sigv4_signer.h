@@ -43,8 +43,8 @@ std::string UriEncode(std::string_view text, bool keep_slash);
 // The query string in canonical order (by encoded name, then value), as sent and as signed.
 std::string CanonicalQueryString(std::vector<std::pair<std::string, std::string>> query);
 
-// Hex SHA-256 and HMAC-SHA-256 (raw bytes), from OpenSSL's libcrypto.
-std::string Sha256HexOf(std::string_view data);
+// HMAC-SHA-256 (raw bytes), from OpenSSL's libcrypto. Plain SHA-256 (the payload and the canonical
+// request) is fruits::Sha256Hex (util/sha256.h).
 std::string HmacSha256(std::string_view key, std::string_view data);
 
 // The headers to send: the request's own plus host, x-amz-date, x-amz-content-sha256,
