@@ -2,9 +2,9 @@
 //
 // A refusal is fruits::Error. An accepted array must be consistent (values = product of the
 // shape) and survive EncodeNpy -> DecodeNpy unchanged; anything else is a finding.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -26,10 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (count != array.values.size()) __builtin_trap();
   fruits::pca::NpyArray again = fruits::pca::DecodeNpy(fruits::pca::EncodeNpy(array), "again");
-  if (again.shape != array.shape || again.values.size() != array.values.size() ||
-      std::memcmp(again.values.data(), array.values.data(), array.values.size() * sizeof(double)) !=
-          0) {
-    __builtin_trap();
+  // Bit for bit (NaN payloads included), so not with operator==.
+  if (again.shape != array.shape || again.values.size() != array.values.size()) __builtin_trap();
+  for (size_t i = 0; i < array.values.size(); ++i) {
+    if (std::bit_cast<uint64_t>(again.values[i]) != std::bit_cast<uint64_t>(array.values[i])) {
+      __builtin_trap();
+    }
   }
   return 0;
 }
