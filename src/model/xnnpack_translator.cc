@@ -197,6 +197,13 @@ class Translator {
     return *c;
   }
 
+  // A bound or fill value: one constant value.
+  float ScalarInput(int k) {
+    const Constant& c = ConstantInput(k);
+    if (c.values.size() != 1) Refuse("with input " + std::to_string(k) + " not one value");
+    return c.values[0];
+  }
+
   const Computed& Input(int k) {
     const std::string& name = node_->input(k);
     auto it = computed_.find(name);
@@ -249,6 +256,9 @@ class Translator {
     SetWindow(op, x.shape, /*dilated=*/true);
     std::vector<float> bias(out_c, 0.0f);
     if (node_->input_size() > 2 && !node_->input(2).empty()) bias = ConstantInput(2).values;
+    if (bias.size() != static_cast<size_t>(out_c)) {
+      Refuse("with a bias other than one value per output channel");
+    }
     const bool depthwise = groups == x.shape[1] && group_in == 1 && out_c == groups;
     std::vector<float> filter(w.values.size());
     if (depthwise) {
@@ -306,6 +316,10 @@ class Translator {
     const Constant& var = ConstantInput(4);
     const double epsilon = Float(*node_, "epsilon", 1e-5f);
     const size_t c = scale.values.size();
+    if (x.shape.size() < 2 || x.shape[1] != static_cast<int64_t>(c) || shift.values.size() != c ||
+        mean.values.size() != c || var.values.size() != c) {
+      Refuse("with parameters other than one value per channel");
+    }
     std::vector<float> a(c), b(c);
     for (size_t i = 0; i < c; ++i) {
       const double s = scale.values[i] / std::sqrt(static_cast<double>(var.values[i]) + epsilon);
@@ -341,8 +355,8 @@ class Translator {
 
   void Clip() {
     float low = Float(*node_, "min", -kInf), high = Float(*node_, "max", kInf);
-    if (node_->input_size() > 1 && !node_->input(1).empty()) low = ConstantInput(1).values.at(0);
-    if (node_->input_size() > 2 && !node_->input(2).empty()) high = ConstantInput(2).values.at(0);
+    if (node_->input_size() > 1 && !node_->input(1).empty()) low = ScalarInput(1);
+    if (node_->input_size() > 2 && !node_->input(2).empty()) high = ScalarInput(2);
     Clamp(low, high);
   }
 
@@ -482,7 +496,7 @@ class Translator {
       const Constant& c = ConstantInput(1);
       pads.assign(c.values.begin(), c.values.end());
     }
-    if (node_->input_size() > 2 && !node_->input(2).empty()) value = ConstantInput(2).values.at(0);
+    if (node_->input_size() > 2 && !node_->input(2).empty()) value = ScalarInput(2);
     const size_t rank = x.shape.size();
     if (pads.size() != 2 * rank ||
         std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; })) {
