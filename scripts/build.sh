@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds fruits. Usage: scripts/build.sh [release|asan] [TARGET...]
 #   release  build/       optimised, the binary users run (default); every target
-#   asan     build-asan/  clang, AddressSanitizer + UndefinedBehaviorSanitizer: the unit tests
-#                         only (target fruits_unit_tests), unless targets are named
+#   asan     build-asan/  clang, AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer's
+#                         coverage: the unit tests and the fuzz targets only (fruits_unit_tests,
+#                         fruits_fuzzers), unless targets are named
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-release}
@@ -14,8 +15,9 @@ case "$kind" in
         # RelWithDebInfo's.
         flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++
                "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only"
-               -DFRUITS_SANITIZE=ON -DFRUITS_BUILD_BENCHMARKS=OFF)
-        targets=("${@:-fruits_unit_tests}") ;;
+               -DFRUITS_SANITIZE=ON -DFRUITS_FUZZ=ON -DFRUITS_BUILD_BENCHMARKS=OFF)
+        targets=("$@")
+        ((${#targets[@]})) || targets=(fruits_unit_tests fruits_fuzzers) ;;
   *) echo "usage: $0 [release|asan] [TARGET...]" >&2; exit 2 ;;
 esac
 # Ninja when installed; ccache (CMakeLists.txt) with paths taken relative to the checkout, so a

@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config git
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libsnappy-dev libzstd-dev
-  libopencv-dev libonnx-dev libprotobuf-dev libtbb-dev libxnnpack-dev libpthreadpool-dev
+  libopencv-dev libwebp-dev libonnx-dev libprotobuf-dev libtbb-dev libxnnpack-dev libpthreadpool-dev
   libopenblas-dev liblapacke-dev
   libcurl4-openssl-dev libssl-dev libpugixml-dev
   libopenmpi-dev openmpi-bin

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: installs, builds, and runs every test.
 #   1. the release build: unit and integration tests (DuckDB reads what we write, mpirun jobs)
-#   2. the sanitizer build (clang, ASan + UBSan): the unit tests again
+#   2. the sanitizer build (clang, ASan + UBSan): the unit tests again, and each fuzz target for
+#      a bounded time over its seed corpus
 # Builds go through ccache when it is installed (install-deps installs it), so a second run
 # recompiles only what changed.
 set -euo pipefail
@@ -15,5 +16,5 @@ ctest --test-dir build --output-on-failure -j "$(nproc)" --timeout 900
 phase "sanitizer build"
 scripts/build.sh asan
 phase "sanitizer tests"
-ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -L unit --timeout 1800
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -L 'unit|fuzz' --timeout 1800
 phase "done"

@@ -1,5 +1,7 @@
 #include "image/decode.h"
 
+#include <webp/decode.h>
+
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -128,6 +130,20 @@ std::string PixelLimitReason(const ImageHeader& header, int64_t max_pixels) {
   return text;
 }
 
+// imdecode gives the bytes to the first of its decoders whose signature check accepts them. Ours
+// are the only ones for JPEG, PNG and BMP magic numbers, but OpenCV's WebP decoder declines a
+// RIFF/WEBP file unless libwebp reads features from its first 32 bytes, and the bytes then go on
+// to the decoders after it: GDCM (DICOM) and GDAL, which read many formats from a temporary file,
+// and abort or decode something other than the header we checked. So those bytes stop here.
+constexpr size_t kOpenCvWebpSignatureBytes = 32;
+
+bool OpenCvTakesAsWebp(std::string_view bytes) {
+  WebPBitstreamFeatures features;
+  return bytes.size() >= kOpenCvWebpSignatureBytes &&
+         WebPGetFeatures(reinterpret_cast<const uint8_t*>(bytes.data()), kOpenCvWebpSignatureBytes,
+                         &features) == VP8_STATUS_OK;
+}
+
 }  // namespace
 
 Result<RgbImage> DecodeImage(std::string_view bytes, const DecodeOptions& options) {
@@ -142,6 +158,10 @@ Result<RgbImage> DecodeImage(std::string_view bytes, const DecodeOptions& option
   }
   if (std::string reason = Incomplete(bytes, header); !reason.empty()) {
     return Result<RgbImage>::Failure(reason);
+  }
+  if (header.format == "webp" && !OpenCvTakesAsWebp(bytes)) {
+    return Result<RgbImage>::Failure("corrupt webp header: libwebp does not read its first " +
+                                     std::to_string(kOpenCvWebpSignatureBytes) + " bytes");
   }
   try {
     // imdecode only reads its input; cv::Mat has no constructor over const data.

@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -130,9 +131,7 @@ std::vector<double> FromRaw(const std::string& raw) {
   return values;
 }
 
-}  // namespace
-
-std::vector<double> TensorValues(const onnx::TensorProto& tensor) {
+std::vector<double> StoredValues(const onnx::TensorProto& tensor) {
   const bool raw = tensor.has_raw_data();
   switch (tensor.data_type()) {
     case onnx::TensorProto::FLOAT:
@@ -151,6 +150,27 @@ std::vector<double> TensorValues(const onnx::TensorProto& tensor) {
       throw Error("tensor '" + tensor.name() + "' has ONNX data type " +
                   std::to_string(tensor.data_type()) + ", which fruits does not read");
   }
+}
+
+}  // namespace
+
+std::vector<double> TensorValues(const onnx::TensorProto& tensor) {
+  std::vector<double> values = StoredValues(tensor);
+  // The checker leaves the data's length to the reader: code indexing by the dims must not
+  // read past what is stored.
+  const auto& dims = tensor.dims();
+  bool fits = std::none_of(dims.begin(), dims.end(), [](int64_t dim) { return dim < 0; });
+  uint64_t count = std::find(dims.begin(), dims.end(), 0) != dims.end() ? 0 : 1;
+  for (int64_t dim : dims) {
+    if (count == 0 || !fits) break;
+    fits = count <= values.size() / static_cast<uint64_t>(dim);
+    count *= static_cast<uint64_t>(dim);
+  }
+  if (!fits || count != values.size()) {
+    throw Error("tensor '" + tensor.name() + "' stores " + std::to_string(values.size()) +
+                " values, not the number its dimensions give");
+  }
+  return values;
 }
 
 }  // namespace fruits::model::graph

@@ -38,7 +38,8 @@ std::vector<int64_t> DimsOf(const onnx::TypeProto& type);
 // initializers.
 std::map<std::string, std::vector<int64_t>> KnownShapes(const onnx::GraphProto& graph);
 
-// The values of a FLOAT, DOUBLE, INT32 or INT64 tensor; throws fruits::Error for other types.
+// The values of a FLOAT, DOUBLE, INT32 or INT64 tensor; throws fruits::Error for other types
+// and when the data does not hold as many values as the dimensions give.
 std::vector<double> TensorValues(const onnx::TensorProto& tensor);
 
 }  // namespace fruits::model::graph

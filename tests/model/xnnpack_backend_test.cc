@@ -195,6 +195,43 @@ std::string ConcatNet() {
   return b.Serialize();
 }
 
+// Found by fuzz/onnx_fuzzer: the ONNX checker accepts BatchNormalization parameters of different
+// lengths, and the translation read each one as far as the scale's length.
+TEST(XnnpackBackend, RefusesBatchNormParametersThatAreNotOneValuePerChannel) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Initializer("scale", {6}, {1, 2, 3, 4, 5, 6});
+  b.Initializer("shift", {3}, {0, 0, 0});
+  b.Initializer("mean", {3}, {0, 0, 0});
+  b.Initializer("var", {3}, {1, 1, 1});
+  b.Node("BatchNormalization", {"x", "scale", "shift", "mean", "var"}, "bn");
+  b.Node("GlobalAveragePool", {"bn"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "features");
+  b.Output("features", {-1, 3});
+  auto refusal = XnnpackBackend::Refusal(OnnxModel::Parse(b.Serialize(), "bn.onnx"));
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(*refusal,
+            "operator BatchNormalization (node 'bn') with parameters other than one value per "
+            "channel: not supported by the XNNPACK backend");
+}
+
+// Found by fuzz/onnx_fuzzer: an empty Clip bound made the translation throw std::out_of_range.
+TEST(XnnpackBackend, RefusesClipBoundsThatAreNotOneValue) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Initializer("low", {}, {0});
+  b.Initializer("high", {0}, {});
+  b.Node("Clip", {"x", "low", "high"}, "act");
+  b.Node("GlobalAveragePool", {"act"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "features");
+  b.Output("features", {-1, 3});
+  auto refusal = XnnpackBackend::Refusal(OnnxModel::Parse(b.Serialize(), "clip.onnx"));
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(*refusal,
+            "operator Clip (node 'act') with input 2 not one value: not supported by the XNNPACK "
+            "backend");
+}
+
 TEST(XnnpackBackend, RefusesConcatNamingTheOperatorAndTheNode) {
   auto refusal =
       XnnpackBackendEntry().prepare(OnnxModel::Parse(ConcatNet(), "concat.onnx"))->Refusal();
