@@ -185,16 +185,9 @@ class Translator {
     if (it != constants_.end()) return &it->second;
     const onnx::TensorProto* initializer = graph::FindInitializer(graph_, name);
     if (initializer == nullptr) return nullptr;
-    return &(constants_[name] = Checked(name, ToConstant(*initializer)));
-  }
-
-  // A constant whose values fill its shape: every handler indexes them by its dimensions.
-  Constant Checked(const std::string& name, Constant c) const {
-    if (c.values.size() != Tensor::ElementCount(c.dims)) {
-      Refuse("has a constant '" + name + "' of " + std::to_string(c.values.size()) +
-             " values for the shape " + ShapeToString(c.dims));
-    }
-    return c;
+    // graph::TensorValues refuses data that does not fill the dimensions, which every handler
+    // indexes by.
+    return &(constants_[name] = ToConstant(*initializer));
   }
 
   const Constant& ConstantInput(int k) {
@@ -554,7 +547,7 @@ class Translator {
     const onnx::AttributeProto* value = graph::FindAttribute(node, "value");
     node_ = &node;
     if (value == nullptr || !value->has_t()) Refuse("without a tensor value");
-    constants_[node.output(0)] = Checked(node.output(0), ToConstant(value->t()));
+    constants_[node.output(0)] = ToConstant(value->t());
   }
 
   void Finish() {
