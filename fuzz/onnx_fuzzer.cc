@@ -1,23 +1,19 @@
 // ONNX models from strangers (--model): parsing and checking (OnnxModel::Parse), then what
 // LoadModel does before a backend runs anything: an input size for open inputs, the feature-layer
-// choice and cut, the XNNPACK translation's refusal check, and the OpenCV normalisation and
-// refusal check.
+// choice and cut, then every registered backend's preparation (the XNNPACK translation, the
+// OpenCV normalisation) and its refusal check.
 //
 // Refusals are fruits::Error (UsageError included); anything else is a finding.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "model/backend_registry.h"
 #include "model/feature_layer.h"
 #include "model/onnx_model.h"
-#include "model/opencv_backend.h"
-#include "model/opencv_normalizer.h"
 #include "util/error.h"
-
-#ifdef FRUITS_WITH_XNNPACK
-#include "model/xnnpack_backend.h"
-#endif
 
 using fruits::model::OnnxModel;
 
@@ -31,12 +27,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!model.input().HasFixedSize()) model.SetInputSize(4, 4);
     fruits::model::FeatureLayer layer = fruits::model::ChooseFeatureLayer(model, "");
     fruits::model::CutAtFeatureLayer(model, layer);
-#ifdef FRUITS_WITH_XNNPACK
-    fruits::model::XnnpackBackend::Refusal(model);
-#endif
-    OnnxModel for_opencv = OnnxModel::Parse(model.Serialize(), model.source());
-    fruits::model::NormalizeForOpenCv(for_opencv.mutable_proto());
-    fruits::model::OpenCvBackend::Refusal(for_opencv);
+    // A preparation never throws for a graph its backend cannot run: it says why in Refusal().
+    for (const fruits::model::BackendEntry& backend : fruits::model::RegisteredBackends()) {
+      std::unique_ptr<fruits::model::PreparedModel> prepared = backend.prepare(model);
+      prepared->Refusal();
+      prepared->Rewrites();
+    }
   } catch (const fruits::Error&) {
   }
   return 0;

@@ -25,6 +25,8 @@ Sha256::Sha256()
              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
 
 void Sha256::Update(std::string_view data) {
+  // An empty view may hold a null pointer, which memcpy must not get even for 0 bytes.
+  if (data.empty()) return;
   total_bytes_ += data.size();
   const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
   size_t left = data.size();

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "model/tiny_models.h"
 #include "support/background_process.h"
 #include "support/fruits_cli.h"
 #include "support/python_reference.h"
@@ -131,6 +133,25 @@ TEST_F(Extract, WritesFeaturesDuckDbReadsWithPathsLabelsAndAManifest) {
   nlohmann::json part = testing::DuckDbRead(Parts(out.File("out/features"))[0]);
   EXPECT_EQ(part["key_value_metadata"]["fruits.model.sha256"], manifest["model"]["sha256"]);
   EXPECT_EQ(part["columns"][2]["type"], "FLOAT[]");
+}
+
+// A 1-channel model gets grey images: before, every batch wrote 3 planes per image into rows
+// sized for 1, corrupting the heap (the review's reproduction: --batch-size 8 --threads 1).
+TEST_F(Extract, AGreyModelGetsGreyImages) {
+  TempDir out;
+  const std::string grey_model = out.File("grey.onnx");
+  std::ofstream(grey_model, std::ios::binary) << model::ChannelsNet(1);
+  auto r =
+      Fruits("extract --input " + ShellQuote(Training()) + " --model " + ShellQuote(grey_model) +
+             " --output " + ShellQuote(out.File("out")) + " --batch-size 8 --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectContains(r.out, "extracted 36 of 36 images (0 failed)");
+  auto rows = ReadFeatures(out.File("out"));
+  ASSERT_EQ(rows.size(), 36u);
+  for (const auto& [path, row] : rows) {
+    ASSERT_EQ(row.features.size(), 2u) << path;
+    for (float v : row.features) EXPECT_TRUE(std::isfinite(v)) << path;
+  }
 }
 
 TEST_F(Extract, BatchSizeAndThreadsDoNotChangeAnyRow) {

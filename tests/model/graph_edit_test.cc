@@ -21,7 +21,7 @@ onnx::TensorProto FloatTensor(const std::vector<int64_t>& dims, const std::vecto
   for (int64_t dim : dims) tensor.add_dims(dim);
   if (raw) {
     std::string bytes(values.size() * sizeof(float), '\0');
-    std::memcpy(bytes.data(), values.data(), bytes.size());
+    if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
     tensor.set_raw_data(bytes);
   } else {
     for (float value : values) tensor.add_float_data(value);

@@ -255,11 +255,11 @@ TEST(SampleDatasetTest, LabelsHaveDistinctColours) {
     }
   }
   int right = 0;
-  for (const auto& [label, colour] : held_out) {
+  for (const auto& held : held_out) {
     auto nearest = std::min_element(centre.begin(), centre.end(), [&](auto& a, auto& b) {
-      return Distance(a.second, colour) < Distance(b.second, colour);
+      return Distance(a.second, held.second) < Distance(b.second, held.second);
     });
-    right += nearest->first == label;
+    right += nearest->first == held.first;
   }
   EXPECT_GT(right, 0.75 * held_out.size());
 }
