@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for a bounded time over its seed corpus, then prints one summary line.
-# Usage: fuzz/run_fuzzer.sh BINARY SEED_CORPUS WORK_DIR SECONDS MAX_LEN
+# Usage: fuzz/run_fuzzer.sh BINARY SEED_CORPUS WORK_DIR SECONDS MAX_LEN [RUNS]
 #   WORK_DIR receives the inputs found (corpus/), crash files (artifacts/) and the log (log.txt);
 #   the seed corpus is only read. Exits non-zero when the target found something.
+#   RUNS (the CI mode): start from the seeds alone and stop after RUNS seeded mutations
+#   (-seed=1), so a run does the same work whatever the machine's speed: SECONDS only bounds it.
 set -uo pipefail
-binary=$1 seeds=$2 work=$3 seconds=$4 max_len=$5
+binary=$1 seeds=$2 work=$3 seconds=$4 max_len=$5 runs=${6:-}
+repeatable=()
+if [ -n "$runs" ]; then
+  rm -rf "$work"
+  repeatable=(-runs="$runs" -seed=1)
+fi
 mkdir -p "$work/corpus" "$work/artifacts"
 # -rss_limit_mb/-malloc_limit_mb: an input that makes us allocate gigabytes is a finding too.
 # -timeout: one input running this long is a hang (sanitizer builds are slow, so not too short).
 "$binary" "$work/corpus" "$seeds" -max_total_time="$seconds" -max_len="$max_len" \
   -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=25 -print_final_stats=1 \
-  -artifact_prefix="$work/artifacts/" >"$work/log.txt" 2>&1
+  -artifact_prefix="$work/artifacts/" "${repeatable[@]}" >"$work/log.txt" 2>&1
 status=$?
 runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log.txt" | grep -o '[0-9]*$')
 speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$work/log.txt" | grep -o '[0-9]*$')

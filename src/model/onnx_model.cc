@@ -5,6 +5,7 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "model/graph_edit.h"
@@ -76,6 +77,44 @@ void CheckWindowAttributes(const onnx::GraphProto& graph, const std::string& sou
   }
 }
 
+// ONNX's shape inference also trusts a Transpose's perm: one that is not a permutation of its
+// input's axes gives a tensor of another rank, and the convolution after it reads past the
+// shapes (SEGV, found by fuzz/onnx_fuzzer). Checked where the input's rank is known before
+// inference: the graph's inputs and initializers.
+void CheckTransposePermutations(const onnx::GraphProto& graph, const std::string& source) {
+  std::map<std::string, int> rank;
+  for (const auto& input : graph.input()) {
+    if (input.type().tensor_type().has_shape()) {
+      rank[input.name()] = input.type().tensor_type().shape().dim_size();
+    }
+  }
+  for (const auto& initializer : graph.initializer()) {
+    rank[initializer.name()] = initializer.dims_size();
+  }
+  for (const auto& node : graph.node()) {
+    if (node.op_type() != "Transpose" || node.input_size() < 1) continue;
+    for (const auto& attribute : node.attribute()) {
+      if (attribute.name() != "perm") continue;
+      std::vector<int64_t> perm(attribute.ints().begin(), attribute.ints().end());
+      std::vector<int64_t> sorted = perm;
+      std::sort(sorted.begin(), sorted.end());
+      bool permutation = true;
+      for (size_t i = 0; i < sorted.size(); ++i) {
+        permutation = permutation && sorted[i] == static_cast<int64_t>(i);
+      }
+      auto known = rank.find(node.input(0));
+      if (known != rank.end()) {
+        permutation = permutation && static_cast<int>(perm.size()) == known->second;
+      }
+      if (!permutation) {
+        throw Error("model '" + source + "': node '" + node.name() + "' (Transpose) has perm " +
+                    ShapeToString(perm) +
+                    ", which is not a permutation of its input's axes: the model is malformed");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 OnnxModel OnnxModel::Parse(std::string_view bytes, std::string source) {
@@ -122,6 +161,7 @@ void OnnxModel::Refresh() {
   onnx::GraphProto& graph = *proto_->mutable_graph();
   input_ = DescribeImageInput(graph, source_);
   CheckWindowAttributes(graph, source_);
+  CheckTransposePermutations(graph, source_);
   graph.clear_value_info();
   try {
     onnx::shape_inference::InferShapes(*proto_);

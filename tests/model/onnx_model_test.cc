@@ -136,5 +136,33 @@ TEST(OnnxModel, AZeroStrideIsRefusedBeforeShapeInference) {
   }
 }
 
+// Found by fuzz/onnx_fuzzer: a Transpose perm of another length than its input's rank made the
+// convolution after it read past the shapes inside ONNX's shape inference (SEGV).
+TEST(OnnxModel, ATransposeThatIsNotAPermutationIsRefusedBeforeShapeInference) {
+  for (const std::vector<int64_t>& perm :
+       {std::vector<int64_t>{0, 3, 2}, {0, 2, 1}, {0, 3, 1, 1}, {0, 4, 1, 2}}) {
+    GraphBuilder b(13);
+    b.Input("x", {-1, 4, 4, 3});
+    b.Initializer("w", {2, 3, 1, 1}, std::vector<float>(6, 0.5f));
+    b.Node("Transpose", {"x"}, "nchw", {{"perm", perm}});
+    b.Node("Conv", {"nchw", "w"}, "y");
+    b.Output("y", {-1, 2, 4, 4});
+    try {
+      OnnxModel::Parse(b.Serialize(), "perm.onnx");
+      ADD_FAILURE() << "no error for perm " << ShapeToString(perm);
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), "model 'perm.onnx': node 'nchw' (Transpose) has perm " +
+                                           ShapeToString(perm) +
+                                           ", which is not a permutation of its input's axes: "
+                                           "the model is malformed");
+    }
+  }
+  GraphBuilder b(13);
+  b.Input("x", {-1, 4, 4, 3});
+  b.Node("Transpose", {"x"}, "y", {{"perm", std::vector<int64_t>{0, 3, 1, 2}}});
+  b.Output("y", {-1, 3, 4, 4});
+  EXPECT_NO_THROW(OnnxModel::Parse(b.Serialize(), "nhwc.onnx"));
+}
+
 }  // namespace
 }  // namespace fruits::model
