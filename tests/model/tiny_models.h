@@ -225,4 +225,17 @@ inline void ExpectFeaturesNear(const Tensor& features, const std::vector<float>&
   }
 }
 
+// Two branches joined by a Concat: OpenCV runs it, XNNPACK does not.
+inline std::string ConcatNet() {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("Relu", {"x"}, "a");
+  b.Node("Sigmoid", {"x"}, "b");
+  b.Node("Concat", {"a", "b"}, "joined", {{"axis", int64_t{1}}});
+  b.Node("GlobalAveragePool", {"joined"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "features");
+  b.Output("features", {-1, 6});
+  return b.Serialize();
+}
+
 }  // namespace fruits::model

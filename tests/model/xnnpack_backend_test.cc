@@ -183,19 +183,6 @@ TEST(XnnpackBackend, RunsABatchViewWithoutItsShapeComputation) {
   }
 }
 
-// Two branches joined by a Concat: OpenCV runs it, XNNPACK does not.
-std::string ConcatNet() {
-  GraphBuilder b(13);
-  b.Input("x", {-1, 3, 4, 4});
-  b.Node("Relu", {"x"}, "a");
-  b.Node("Sigmoid", {"x"}, "b");
-  b.Node("Concat", {"a", "b"}, "joined", {{"axis", int64_t{1}}});
-  b.Node("GlobalAveragePool", {"joined"}, "pooled");
-  b.Node("Flatten", {"pooled"}, "features");
-  b.Output("features", {-1, 6});
-  return b.Serialize();
-}
-
 // Found by fuzz/onnx_fuzzer: the ONNX checker accepts BatchNormalization parameters of different
 // lengths, and the translation read each one as far as the scale's length.
 TEST(XnnpackBackend, RefusesBatchNormParametersThatAreNotOneValuePerChannel) {
