@@ -15,16 +15,13 @@
 #include "pipeline/work_plan.h"
 #include "util/error.h"
 #include "util/progress.h"
+#include "util/seconds_since.h"
 
 namespace fruits::pipeline {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 void CheckOptions(const ExtractOptions& options) {
   if (options.input.empty() == options.input_list.empty()) {

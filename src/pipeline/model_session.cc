@@ -4,6 +4,7 @@
 
 #include "pipeline/features_part.h"
 #include "util/log.h"
+#include "util/seconds_since.h"
 #include "util/version.h"
 
 namespace fruits::pipeline {
@@ -11,10 +12,6 @@ namespace fruits::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::string Preprocessing(const image::Preprocessor& preprocessor, model::Layout layout) {
   const image::PreprocessOptions& o = preprocessor.options();

@@ -10,6 +10,7 @@
 #include "util/byte_codec.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/seconds_since.h"
 #include "util/sha256.h"
 #include "util/version.h"
 
@@ -18,10 +19,6 @@ namespace fruits::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::string OptionsText(const pca::PcaOptions& options) {
   return "k=" + std::to_string(options.k) + " variance=" + std::to_string(options.variance) +

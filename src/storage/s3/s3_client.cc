@@ -8,16 +8,13 @@
 #include "storage/s3/retry_policy.h"
 #include "storage/s3/sigv4_signer.h"
 #include "util/error.h"
+#include "util/seconds_since.h"
 #include "util/sha256.h"
 
 namespace fruits::storage {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 void Sleep(double seconds) { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); }
 
