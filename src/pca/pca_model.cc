@@ -12,6 +12,7 @@
 #include "pca/npy.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/sha256.h"
 
 namespace fruits::pca {
 
@@ -237,6 +238,18 @@ void PcaModel::Apply(const float* in, int64_t n, float* out) const {
   }
 }
 
+PcaModel PcaModel::Truncated(int64_t k, std::string k_reason) const {
+  if (k < 1 || k > k_) {
+    throw InternalError("cannot keep " + std::to_string(k) + " of a PCA model's " +
+                        std::to_string(k_) + " components");
+  }
+  PcaModel model = *this;
+  model.k_ = k;
+  model.k_reason_ = std::move(k_reason);
+  model.components_.resize(static_cast<size_t>(k * d_in()));
+  return model;
+}
+
 void PcaModel::Save(storage::ObjectStore& store, const std::string& folder,
                     const std::vector<std::pair<std::string, std::string>>& metadata) const {
   const int64_t d = d_in();
@@ -333,6 +346,18 @@ PcaModel PcaModel::Load(storage::ObjectStore& store, const std::string& folder) 
     }
   }
   return model;
+}
+
+std::string PcaModel::Digest() const {
+  Sha256 hash;
+  auto add = [&hash](const std::vector<double>& values) {
+    hash.Update({reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double)});
+  };
+  add(mean_);
+  add(components_);
+  if (whiten_) add(explained_variance_);
+  hash.Update(whiten_ ? "whiten" : "plain");
+  return hash.HexDigest();
 }
 
 std::string PcaModel::Metadata(const std::string& key) const {

@@ -52,6 +52,11 @@ class PcaModel {
   // components)".
   const std::string& k_reason() const { return k_reason_; }
 
+  // The same model keeping its first k components, with `k_reason` saying why: what a classifier
+  // keeps after choosing k among the components of one fit. REQUIRES: 1 <= k <= d_out()
+  // (checked: InternalError).
+  PcaModel Truncated(int64_t k, std::string k_reason) const;
+
   // out (n x d_out) = (in (n x d_in) - mean) * components^T [/ sqrt(variance) if whiten].
   void Apply(const float* in, int64_t n, float* out) const;
 
@@ -62,6 +67,9 @@ class PcaModel {
             const std::vector<std::pair<std::string, std::string>>& metadata) const;
   // Throws UsageError when the folder holds no model, Error when its files disagree.
   static PcaModel Load(storage::ObjectStore& store, const std::string& folder);
+  // Names the model by its mean, components and whitening (SHA-256, hex): outputs made with it
+  // store this, and resume compares it.
+  std::string Digest() const;
   // A metadata value Save() stored, or "".
   std::string Metadata(const std::string& key) const;
 

@@ -99,18 +99,6 @@ std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::s
   return hash.HexDigest();
 }
 
-std::string PcaModelDigest(const pca::PcaModel& model) {
-  Sha256 hash;
-  auto add = [&hash](const std::vector<double>& values) {
-    hash.Update({reinterpret_cast<const char*>(values.data()), values.size() * sizeof(double)});
-  };
-  add(model.mean());
-  add(model.components());
-  if (model.whiten()) add(model.explained_variance());
-  hash.Update(model.whiten() ? "whiten" : "plain");
-  return hash.HexDigest();
-}
-
 FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
                  const std::string& features_folder, const std::string& model_folder,
                  const pca::PcaOptions& options, bool resume) {
@@ -179,7 +167,7 @@ TransformResult TransformPca(storage::ObjectStore& store, dist::Communicator& co
   const std::vector<std::string> parts = SharedFeatureParts(store, comm, features_folder);
   const PartOutputs outputs{
       pca_folder,
-      {{footer::kPcaDigest, PcaModelDigest(model)}, {footer::kPcaK, std::to_string(model.d_out())}},
+      {{footer::kPcaDigest, model.Digest()}, {footer::kPcaK, std::to_string(model.d_out())}},
       resume};
   std::vector<float> projected;
   const PartTotals totals = ForEachPart(store, comm, parts, outputs, [&](PartTask& task) {

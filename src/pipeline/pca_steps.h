@@ -25,9 +25,6 @@ namespace fruits::pipeline {
 // Names a set of features parts: their shard digests and row counts (SHA-256, hex).
 std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::string>& parts);
 
-// Names a PCA model by its mean, components and whitening (SHA-256, hex).
-std::string PcaModelDigest(const pca::PcaModel& model);
-
 struct FitResult {
   pca::PcaModel model;
   bool reused = false;  // an existing model fitted on the same features was loaded (resume)
