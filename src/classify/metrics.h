@@ -6,7 +6,8 @@
 // figure is a sum), and serialise for MPI. Definitions, over the rows whose label the classifier
 // knows:
 // - predicted label: the most probable (the lowest index on a tie, as numpy.argmax);
-// - accuracy; top-k accuracy (the true label among the k most probable; k capped at K);
+// - accuracy; top-k accuracy (the true label among the k most probable, ties ranked by index as
+//   for the predicted label; k capped at K, and metrics.json's top_k is that capped k);
 // - log-loss: the mean of -log(p_true), p clipped to [1e-15, 1 - 1e-15] (log_loss(eps=1e-15));
 // - precision, recall, F1 per label with zero_division=0; macro averages over the labels that
 //   occur as true or predicted label (precision_recall_fscore_support's default label set);
@@ -16,6 +17,8 @@
 // - the expected calibration error over kCalibrationBins equal-width bins of the top
 //   probability (Guo et al. 2017): sum over bins of |accuracy - mean confidence| x bin share.
 // Rows whose label the classifier was not trained on are counted and named, in no other figure.
+// The sums of doubles (log-loss, confidences) are kept in fixed point, exactly: however the rows
+// are split into parts and merged, metrics.json is the same to the last bit.
 // Not thread-safe: one accumulator per worker, merged.
 #pragma once
 
@@ -40,8 +43,8 @@ class MetricsAccumulator {
   MetricsAccumulator(std::vector<std::string> labels, int top_k);
 
   // One row whose true label is labels[true_index], with the classifier's probabilities (one per
-  // label, summing to 1). REQUIRES: 0 <= true_index < K, probabilities.size() == K (checked:
-  // InternalError).
+  // label, summing to 1). REQUIRES: 0 <= true_index < K, probabilities.size() == K, every
+  // probability in [0, 1] (checked: InternalError).
   void Add(int64_t true_index, std::span<const double> probabilities);
   // One row whose label is not one of the classifier's (or is empty).
   void AddUnknown(const std::string& label);
@@ -62,20 +65,30 @@ class MetricsAccumulator {
   // metrics.json: format "fruits.metrics", version 1, n, accuracy, top_k, top_k_accuracy,
   // log_loss, macro {precision, recall, f1}, weighted {precision, recall, f1}, per_label
   // [{label, precision, recall, f1, support}] in labels order, labels, confusion_matrix (K x K),
-  // most_confused [{true, predicted, count, share_of_true}], calibration {bins,
+  // most_confused [{true, predicted, count, share_of_true}] (label names; the kMostConfusedPairs
+  // largest cells, by count, then true index, then predicted index), calibration {bins,
   // expected_calibration_error, per_bin [{lower, upper, count, confidence, accuracy}]},
   // unknown_labels {rows, labels {name: rows}}. With no known row, the ratios are null.
   nlohmann::ordered_json ToJson() const;
 
  private:
+  // A sum of doubles in [0, 2^32), exact to 2^-128 (three 64-bit limbs, the last 2^0..2^63):
+  // integer additions, so the order of the terms does not change it.
+  struct ExactSum {
+    uint64_t limbs[3] = {0, 0, 0};  // limbs[0]: 2^-128..2^-65, limbs[1]: 2^-64..2^-1
+    void Add(double term);
+    void Add(const ExactSum& other);
+    double Value() const;
+  };
+
   std::vector<std::string> labels_;
   int top_k_;
   int64_t rows_ = 0;
   int64_t top_k_hits_ = 0;
-  double log_loss_sum_ = 0;
+  ExactSum log_loss_sum_;
   std::vector<int64_t> confusion_;  // K x K, row-major: [true][predicted]
   std::vector<int64_t> bin_count_;
-  std::vector<double> bin_confidence_sum_;
+  std::vector<ExactSum> bin_confidence_sum_;
   std::vector<int64_t> bin_correct_;
   std::map<std::string, int64_t> unknown_;
 };
