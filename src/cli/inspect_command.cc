@@ -72,6 +72,15 @@ std::string CellText(const parquet::ColumnData& c, int64_t row, int list_values_
       if (end - begin > list_values_shown) text += fmt::format(", ... {} values", end - begin);
       return text + "]";
     }
+    case parquet::ColumnType::kStringList: {
+      int64_t begin = c.list_offsets[row], end = c.list_offsets[row + 1];
+      std::string text = "[";
+      for (int64_t i = begin; i < end && i < begin + list_values_shown; ++i) {
+        text += fmt::format("{}'{}'", i == begin ? "" : ", ", c.strings[i]);
+      }
+      if (end - begin > list_values_shown) text += fmt::format(", ... {} values", end - begin);
+      return text + "]";
+    }
   }
   return "?";
 }

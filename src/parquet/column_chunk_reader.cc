@@ -116,7 +116,7 @@ class RowAssembler {
   RowAssembler(const ColumnSpec& spec, ColumnData* out)
       : spec_(spec), layout_(LayoutOf(spec)), out_(out) {
     out_->type = spec.type;
-    if (spec.type == ColumnType::kFloatList) out_->list_offsets.push_back(0);
+    if (IsList(spec.type)) out_->list_offsets.push_back(0);
   }
 
   // Adds one page's worth: `count` levels (empty level vectors mean the column has none).
@@ -131,6 +131,9 @@ class RowAssembler {
     if (spec_.type == ColumnType::kFloatList) {
       AddListLevels(repetition, definition, count);
       AppendFixed(values, present, &out_->floats);
+    } else if (spec_.type == ColumnType::kStringList) {
+      AddListLevels(repetition, definition, count);
+      AppendStrings(values, present);
     } else {
       AddScalars(definition, count, present, values);
     }
@@ -141,8 +144,8 @@ class RowAssembler {
   }
 
   void Finish() {
-    if (spec_.type == ColumnType::kFloatList && out_->num_rows > 0) {
-      out_->list_offsets.push_back(static_cast<int64_t>(out_->floats.size()));
+    if (IsList(spec_.type) && out_->num_rows > 0) {
+      out_->list_offsets.push_back(static_cast<int64_t>(ListElements()));
     }
     bool any_null = false;
     for (uint8_t v : out_->valid) any_null |= v == 0;
@@ -159,10 +162,22 @@ class RowAssembler {
     std::memcpy(out->data() + old_size, bytes.data(), bytes.size());
   }
 
+  // Elements of list rows so far: the flat array list_offsets index into.
+  size_t ListElements() const {
+    return spec_.type == ColumnType::kStringList ? out_->strings.size() : out_->floats.size();
+  }
+
+  void AppendStrings(ByteCursor& values, int64_t count) {
+    for (int64_t i = 0; i < count; ++i) {
+      uint32_t size = values.TakeUint32("a string's length");
+      out_->strings.emplace_back(values.Take(size, "a string"));
+    }
+  }
+
   void AddListLevels(const std::vector<uint16_t>& repetition,
                      const std::vector<uint16_t>& definition, int64_t count) {
     const uint16_t element = static_cast<uint16_t>(layout_.max_definition_level);
-    size_t next_value = out_->floats.size();
+    size_t next_value = ListElements();
     for (int64_t i = 0; i < count; ++i) {
       if (repetition[i] == 0) {
         if (out_->num_rows > 0) out_->list_offsets.push_back(static_cast<int64_t>(next_value));
@@ -180,10 +195,7 @@ class RowAssembler {
     const size_t first = static_cast<size_t>(out_->num_rows);
     switch (spec_.type) {
       case ColumnType::kString:
-        for (int64_t i = 0; i < present; ++i) {
-          uint32_t size = values.TakeUint32("a string's length");
-          out_->strings.emplace_back(values.Take(size, "a string"));
-        }
+        AppendStrings(values, present);
         break;
       case ColumnType::kInt64:
         AppendFixed(values, present, &out_->int64s);
@@ -195,6 +207,7 @@ class RowAssembler {
         AppendFixed(values, present, &out_->doubles);
         break;
       case ColumnType::kFloatList:
+      case ColumnType::kStringList:
         break;
     }
     out_->num_rows += count;
@@ -216,6 +229,7 @@ class RowAssembler {
           Spread(definition, first, &out_->doubles);
           break;
         case ColumnType::kFloatList:
+        case ColumnType::kStringList:
           break;
       }
     }
@@ -289,6 +303,10 @@ void Reset(const ColumnSpec& spec, const ColumnMetaData& metadata, int64_t num_r
       break;
     case ColumnType::kFloatList:
       data->floats.reserve(values);
+      data->list_offsets.reserve(rows + 1);
+      break;
+    case ColumnType::kStringList:
+      data->strings.reserve(values);
       data->list_offsets.reserve(rows + 1);
       break;
   }
@@ -375,10 +393,9 @@ void DecodeColumnChunk(uint64_t chunk_size, const ChunkReader& read, const Colum
       throw FormatError("a page holds more values than its column chunk");
     }
     // Each level is a row or a list element, so a corrupt count cannot make us allocate more.
+    // Elements are at least 4 bytes: a float, or a string's length.
     int64_t max_levels = num_rows - data.num_rows;
-    if (spec.type == ColumnType::kFloatList) {
-      max_levels += static_cast<int64_t>(values_bytes.size() / sizeof(float));
-    }
+    if (IsList(spec.type)) max_levels += static_cast<int64_t>(values_bytes.size() / 4);
     if (count > max_levels) {
       throw FormatError("a page holds " + std::to_string(count) +
                         " levels, more than its rows and values allow");

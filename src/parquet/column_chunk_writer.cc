@@ -18,6 +18,13 @@ void AppendPlain(const T* values, size_t count, std::string* out) {
 
 void AppendUint32(uint32_t v, std::string* out) { AppendPlain(&v, 1, out); }
 
+// A BYTE_ARRAY value, PLAIN: its length, then its bytes.
+void AppendPlainString(const std::string& s, std::string* out) {
+  if (s.size() > UINT32_MAX) throw Error("a string is too long for Parquet");
+  AppendUint32(static_cast<uint32_t>(s.size()), out);
+  out->append(s);
+}
+
 }  // namespace
 
 ColumnChunkWriter::ColumnChunkWriter(const ColumnSpec& spec, CompressionCodec codec,
@@ -36,7 +43,7 @@ void ColumnChunkWriter::Append(const ColumnValues& values, int64_t begin, int64_
   for (int64_t row = begin; row < end; ++row) {
     bool valid = values.IsValid(row);
     ++page_rows_;
-    if (spec_.type == ColumnType::kFloatList) {
+    if (IsList(spec_.type)) {
       AppendListRow(values, row);
     } else {
       if (spec_.nullable) definition_levels_.push_back(valid ? 1 : 0);
@@ -46,9 +53,7 @@ void ColumnChunkWriter::Append(const ColumnValues& values, int64_t begin, int64_
         switch (spec_.type) {
           case ColumnType::kString: {
             const std::string& s = values.strings()[row];
-            if (s.size() > UINT32_MAX) throw Error("a string is too long for Parquet");
-            AppendUint32(static_cast<uint32_t>(s.size()), &values_);
-            values_.append(s);
+            AppendPlainString(s, &values_);
             statistics_.AddString(s);
             break;
           }
@@ -65,6 +70,7 @@ void ColumnChunkWriter::Append(const ColumnValues& values, int64_t begin, int64_
             statistics_.AddDouble(values.doubles()[row]);
             break;
           case ColumnType::kFloatList:
+          case ColumnType::kStringList:
             break;
         }
       }
@@ -88,7 +94,11 @@ void ColumnChunkWriter::AppendListRow(const ColumnValues& values, int64_t row) {
   definition_levels_.insert(definition_levels_.end(), n, element_defined);
   repetition_levels_.push_back(0);
   repetition_levels_.insert(repetition_levels_.end(), n - 1, 1);
-  AppendPlain(values.floats().data() + begin, n, &values_);
+  if (spec_.type == ColumnType::kStringList) {
+    for (int64_t i = begin; i < end; ++i) AppendPlainString(values.strings()[i], &values_);
+  } else {
+    AppendPlain(values.floats().data() + begin, n, &values_);
+  }
 }
 
 void ColumnChunkWriter::FinishPageIfFull() {
@@ -156,7 +166,7 @@ ColumnChunk ColumnChunkWriter::Flush(storage::WritableFile& file) {
   m.total_uncompressed_size = uncompressed_bytes_;
   m.total_compressed_size = static_cast<int64_t>(chunk_.size());
   m.data_page_offset = chunk.file_offset;
-  if (spec_.type != ColumnType::kFloatList) m.statistics = statistics_.ToParquet();
+  if (!IsList(spec_.type)) m.statistics = statistics_.ToParquet();
   file.Append(chunk_);
 
   chunk_.clear();

@@ -64,6 +64,7 @@ Statistics ColumnStatistics::ToParquet() const {
       }
       break;
     case ColumnType::kFloatList:
+    case ColumnType::kStringList:
       break;  // statistics of list columns are not written
   }
   return s;

@@ -15,6 +15,19 @@ void CheckValidity(size_t rows, std::span<const uint8_t> valid) {
   }
 }
 
+// Throws InternalError unless `offsets` are rows + 1 non-decreasing indices into `values`.
+void CheckListOffsets(std::span<const int64_t> offsets, size_t values) {
+  if (offsets.empty()) throw InternalError("list offsets need one entry more than the rows");
+  for (size_t i = 0; i + 1 < offsets.size(); ++i) {
+    if (offsets[i] < 0 || offsets[i] > offsets[i + 1]) {
+      throw InternalError("list offsets must start at 0 or more and never decrease");
+    }
+  }
+  if (offsets.back() > static_cast<int64_t>(values)) {
+    throw InternalError("list offsets point past the end of the values");
+  }
+}
+
 }  // namespace
 
 ColumnValues::ColumnValues(ColumnType type, int64_t num_rows, std::span<const uint8_t> valid)
@@ -54,17 +67,19 @@ ColumnValues ColumnValues::Doubles(std::span<const double> values, std::span<con
 ColumnValues ColumnValues::FloatLists(std::span<const float> values,
                                       std::span<const int64_t> offsets,
                                       std::span<const uint8_t> valid) {
-  if (offsets.empty()) throw InternalError("list offsets need one entry more than the rows");
-  for (size_t i = 0; i + 1 < offsets.size(); ++i) {
-    if (offsets[i] < 0 || offsets[i] > offsets[i + 1]) {
-      throw InternalError("list offsets must start at 0 or more and never decrease");
-    }
-  }
-  if (offsets.back() > static_cast<int64_t>(values.size())) {
-    throw InternalError("list offsets point past the end of the values");
-  }
+  CheckListOffsets(offsets, values.size());
   ColumnValues c(ColumnType::kFloatList, static_cast<int64_t>(offsets.size() - 1), valid);
   c.floats_ = values;
+  c.offsets_ = offsets;
+  return c;
+}
+
+ColumnValues ColumnValues::StringLists(std::span<const std::string> values,
+                                       std::span<const int64_t> offsets,
+                                       std::span<const uint8_t> valid) {
+  CheckListOffsets(offsets, values.size());
+  ColumnValues c(ColumnType::kStringList, static_cast<int64_t>(offsets.size() - 1), valid);
+  c.strings_ = values;
   c.offsets_ = offsets;
   return c;
 }
@@ -92,6 +107,8 @@ ColumnValues ColumnData::View() const {
       return ColumnValues::Doubles(doubles, valid);
     case ColumnType::kFloatList:
       return ColumnValues::FloatLists(floats, list_offsets, valid);
+    case ColumnType::kStringList:
+      return ColumnValues::StringLists(strings, list_offsets, valid);
   }
   throw Error("unknown column type");
 }

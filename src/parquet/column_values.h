@@ -2,9 +2,9 @@
 // read.
 //
 // Both hold one slot per row: scalar values are indexed by row (a null row's slot holds a default
-// value), list<float> rows are ranges of a flat float array. `valid` flags nulls: empty means every
-// row is present. ColumnValues does not own its memory: the spans must outlive the Write() call
-// that takes it.
+// value), list rows are ranges of a flat array (floats for list<float>, strings for list<string>).
+// `valid` flags nulls: empty means every row is present. ColumnValues does not own its memory: the
+// spans must outlive the Write() call that takes it.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +27,10 @@ class ColumnValues {
   // Lists of any length: row i is values[offsets[i], offsets[i+1]); offsets has rows + 1 entries.
   static ColumnValues FloatLists(std::span<const float> values, std::span<const int64_t> offsets,
                                  std::span<const uint8_t> valid = {});
+  // Lists of strings, laid out as FloatLists: row i is values[offsets[i], offsets[i+1]).
+  static ColumnValues StringLists(std::span<const std::string> values,
+                                  std::span<const int64_t> offsets,
+                                  std::span<const uint8_t> valid = {});
   // Rows of equal length, a row-major [rows x width] matrix (a batch of feature vectors).
   static ColumnValues FloatRows(std::span<const float> values, int64_t width);
 
@@ -39,7 +43,7 @@ class ColumnValues {
   std::span<const int64_t> int64s() const { return int64s_; }
   std::span<const float> floats() const { return floats_; }
   std::span<const double> doubles() const { return doubles_; }
-  // [begin, end) of list row `row` within floats().
+  // [begin, end) of list row `row` within floats() (list<float>) or strings() (list<string>).
   std::pair<int64_t, int64_t> ListBounds(int64_t row) const {
     if (!offsets_.empty()) return {offsets_[row], offsets_[row + 1]};
     return {row * list_width_, (row + 1) * list_width_};
@@ -63,11 +67,11 @@ class ColumnValues {
 struct ColumnData {
   ColumnType type = ColumnType::kString;
   int64_t num_rows = 0;
-  std::vector<std::string> strings;
+  std::vector<std::string> strings;  // kString values, or kStringList values flattened
   std::vector<int64_t> int64s;
   std::vector<float> floats;  // kFloat values, or kFloatList values flattened
   std::vector<double> doubles;
-  std::vector<int64_t> list_offsets;  // kFloatList: num_rows + 1 entries, starting at 0
+  std::vector<int64_t> list_offsets;  // list types: num_rows + 1 entries, starting at 0
   std::vector<uint8_t> valid;         // empty when no row is null
 
   bool IsValid(int64_t row) const { return valid.empty() || valid[row] != 0; }

@@ -15,6 +15,7 @@ constexpr char kElementName[] = "element";
 PhysicalType PhysicalTypeOf(ColumnType type) {
   switch (type) {
     case ColumnType::kString:
+    case ColumnType::kStringList:
       return PhysicalType::kByteArray;
     case ColumnType::kInt64:
       return PhysicalType::kInt64;
@@ -51,7 +52,8 @@ ColumnType ScalarTypeOf(const SchemaElement& e) {
   }
   throw FormatError("column '" + e.name + "' has physical type " +
                     std::to_string(static_cast<int>(*e.type)) +
-                    ", which we do not read (we read string, int64, float, double, list<float>)");
+                    ", which we do not read (we read string, int64, float, double, list<float>, "
+                    "list<string>)");
 }
 
 }  // namespace
@@ -68,8 +70,14 @@ std::string ColumnTypeName(ColumnType type) {
       return "double";
     case ColumnType::kFloatList:
       return "list<float>";
+    case ColumnType::kStringList:
+      return "list<string>";
   }
   return "?";
+}
+
+bool IsList(ColumnType type) {
+  return type == ColumnType::kFloatList || type == ColumnType::kStringList;
 }
 
 Schema::Schema(std::vector<ColumnSpec> columns) : columns_(std::move(columns)) {
@@ -92,7 +100,7 @@ std::vector<SchemaElement> Schema::ToParquet() const {
     SchemaElement e;
     e.name = c.name;
     e.repetition = RepetitionOf(c.nullable);
-    if (c.type == ColumnType::kFloatList) {
+    if (IsList(c.type)) {
       e.num_children = 1;
       e.converted_type = ConvertedType::kList;
       e.logical_type = LogicalType::kList;
@@ -103,7 +111,11 @@ std::vector<SchemaElement> Schema::ToParquet() const {
       SchemaElement element;
       element.name = kElementName;
       element.repetition = Repetition::kRequired;
-      element.type = PhysicalType::kFloat;
+      element.type = PhysicalTypeOf(c.type);
+      if (c.type == ColumnType::kStringList) {
+        element.converted_type = ConvertedType::kUtf8;
+        element.logical_type = LogicalType::kString;
+      }
       elements.push_back(e);
       elements.push_back(list);
       elements.push_back(element);
@@ -136,21 +148,37 @@ Schema Schema::FromParquet(const std::vector<SchemaElement>& elements) {
     if (e.type) {
       spec.type = ScalarTypeOf(e);
     } else {
-      // A group: only the three-level LIST of float is ours to read.
+      // A group: only the three-level LIST of float or string is ours to read.
       bool is_list =
           e.num_children == 1 && i + 1 < elements.size() &&
           (e.logical_type == LogicalType::kList || e.converted_type == ConvertedType::kList);
       const SchemaElement* list = is_list ? &elements[i] : nullptr;
       const SchemaElement* leaf = is_list ? &elements[i + 1] : nullptr;
       if (!is_list || list->repetition != Repetition::kRepeated || list->num_children != 1 ||
-          list->type || !leaf->type || leaf->repetition != Repetition::kRequired ||
-          ScalarTypeOf(*leaf) != ColumnType::kFloat) {
-        throw FormatError(
-            "column '" + e.name +
-            "' is a group other than a three-level list of required float, which we do not "
-            "read");
+          list->type || !leaf->type || leaf->repetition == Repetition::kRepeated) {
+        throw FormatError("column '" + e.name +
+                          "' is a group other than a three-level list of float or string, which "
+                          "we do not read");
       }
-      spec.type = ColumnType::kFloatList;
+      // Other writers (pyarrow, Spark) mark elements optional by default; we hold no null
+      // elements, so such a list is refused rather than read with its nulls lost.
+      if (leaf->repetition != Repetition::kRequired) {
+        throw FormatError("column '" + e.name +
+                          "' is a list whose elements may be null (an optional element), which "
+                          "we do not read (we read lists of required elements)");
+      }
+      switch (ScalarTypeOf(*leaf)) {
+        case ColumnType::kFloat:
+          spec.type = ColumnType::kFloatList;
+          break;
+        case ColumnType::kString:
+          spec.type = ColumnType::kStringList;
+          break;
+        default:
+          throw FormatError("column '" + e.name + "' is a list of " +
+                            ColumnTypeName(ScalarTypeOf(*leaf)) +
+                            ", which we do not read (we read lists of float or string)");
+      }
       i += 2;
     }
     columns.push_back(spec);
@@ -165,7 +193,7 @@ Schema Schema::FromParquet(const std::vector<SchemaElement>& elements) {
 
 LeafLayout LayoutOf(const ColumnSpec& column) {
   LeafLayout layout{PhysicalTypeOf(column.type), column.nullable ? 1 : 0, 0, {column.name}};
-  if (column.type == ColumnType::kFloatList) {
+  if (IsList(column.type)) {
     layout.max_definition_level += 1;  // the repeated group: defined when the list has an element
     layout.max_repetition_level = 1;
     layout.path = {column.name, kListGroupName, kElementName};

@@ -1,9 +1,11 @@
 // The table shapes our Parquet files hold: named columns of a few types, required or nullable.
 //
 // A Schema is a plain value, written into every file's footer and recovered from it by the reader.
-// A list<float> column uses the format's standard three-level LIST layout
+// A list column uses the format's standard three-level LIST layout
 //   <required|optional> group NAME (LIST) { repeated group list { required float element; } }
-// which Spark, DuckDB, pandas and polars read as an array of float.
+// (list<string>: `required binary element (STRING)`), which Spark, DuckDB, pandas and polars read
+// as an array of float or of string. Elements are never null: a list may be null or empty, its
+// elements may not.
 #pragma once
 
 #include <string>
@@ -13,10 +15,12 @@
 
 namespace fruits::parquet {
 
-enum class ColumnType { kString, kInt64, kFloat, kDouble, kFloatList };
+enum class ColumnType { kString, kInt64, kFloat, kDouble, kFloatList, kStringList };
 
-// "string", "int64", "float", "double", "list<float>".
+// "string", "int64", "float", "double", "list<float>", "list<string>".
 std::string ColumnTypeName(ColumnType type);
+// list<float> or list<string>: a column of three-level LISTs.
+bool IsList(ColumnType type);
 
 struct ColumnSpec {
   std::string name;
@@ -37,7 +41,7 @@ class Schema {
   // The footer's flattened schema: root first, then each column's element(s).
   std::vector<SchemaElement> ToParquet() const;
   // Recovers a Schema from a footer; throws FormatError naming the column whose shape or type we
-  // do not read (e.g. int32, maps, legacy two-level lists).
+  // do not read (e.g. int32, maps, legacy two-level lists, lists whose elements may be null).
   static Schema FromParquet(const std::vector<SchemaElement>& elements);
 
  private:

@@ -33,6 +33,12 @@ int64_t EstimateRowBytes(std::span<const ColumnValues> columns) {
       case ColumnType::kFloatList:
         bytes += 4 * (c.ListBounds(rows - 1).second - c.ListBounds(0).first) + rows;
         break;
+      case ColumnType::kStringList:
+        for (int64_t i = c.ListBounds(0).first; i < c.ListBounds(rows - 1).second; ++i) {
+          bytes += static_cast<int64_t>(c.strings()[i].size()) + 4;
+        }
+        bytes += rows;
+        break;
     }
   }
   return std::max<int64_t>(1, bytes / rows);

@@ -49,12 +49,27 @@ struct Rows {
       -0.0};
   std::vector<float> list_values;
   std::vector<int64_t> list_offsets{0};
+  // list<string> rows: several labels, an empty string, an empty list, quotes and UTF-8, a string
+  // longer than a page.
+  std::vector<std::vector<std::string>> string_lists{
+      {"Apple Red 1", "Banana", "Cherry Wax Red 2"},
+      {"null when nullable"},
+      {""},
+      {},
+      {"Äpfel", "🍓 Erdbeere", "quote ' and \" and \\ slash", "日本語"},
+      {std::string(500, 'z'), "x"}};
+  std::vector<std::string> string_list_values;
+  std::vector<int64_t> string_list_offsets{0};
   std::vector<uint8_t> valid{1, 0, 1, 1, 0, 1};
 
   Rows() {
     for (int64_t length : {3, 0, 0, 1280, 1, 2}) {
       for (int64_t j = 0; j < length; ++j) list_values.push_back(std::sin(0.37f * j) * 100.0f);
       list_offsets.push_back(static_cast<int64_t>(list_values.size()));
+    }
+    for (const auto& row : string_lists) {
+      string_list_values.insert(string_list_values.end(), row.begin(), row.end());
+      string_list_offsets.push_back(static_cast<int64_t>(string_list_values.size()));
     }
   }
 };
@@ -88,14 +103,18 @@ TEST_P(ReferenceReaders, ReadExactlyWhatWeWrote) {
                                {"i", ColumnType::kInt64, nullable},
                                {"f", ColumnType::kFloat, nullable},
                                {"d", ColumnType::kDouble, nullable},
-                               {"l", ColumnType::kFloatList, nullable}}),
+                               {"l", ColumnType::kFloatList, nullable},
+                               {"sl", ColumnType::kStringList, nullable}}),
                        options);
   // Twice the rows, in two batches.
   for (int b = 0; b < 2; ++b) {
     const ColumnValues cols[] = {
-        ColumnValues::Strings(t.strings, valid), ColumnValues::Int64s(t.int64s, valid),
-        ColumnValues::Floats(t.floats, valid), ColumnValues::Doubles(t.doubles, valid),
-        ColumnValues::FloatLists(t.list_values, t.list_offsets, valid)};
+        ColumnValues::Strings(t.strings, valid),
+        ColumnValues::Int64s(t.int64s, valid),
+        ColumnValues::Floats(t.floats, valid),
+        ColumnValues::Doubles(t.doubles, valid),
+        ColumnValues::FloatLists(t.list_values, t.list_offsets, valid),
+        ColumnValues::StringLists(t.string_list_values, t.string_list_offsets, valid)};
     writer.Write(cols);
   }
   writer.Close();
@@ -103,12 +122,13 @@ TEST_P(ReferenceReaders, ReadExactlyWhatWeWrote) {
   json duckdb = DuckDbRead(path);
   std::vector<std::string> types;
   for (const json& c : duckdb["columns"]) types.push_back(c["type"]);
-  EXPECT_EQ(types, (std::vector<std::string>{"VARCHAR", "BIGINT", "FLOAT", "DOUBLE", "FLOAT[]"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"VARCHAR", "BIGINT", "FLOAT", "DOUBLE", "FLOAT[]",
+                                             "VARCHAR[]"}));
   json hyparquet = HyparquetRead(path);
   types.clear();
   for (const json& c : hyparquet["columns"]) types.push_back(c["type"]);
-  EXPECT_EQ(types,
-            (std::vector<std::string>{"BYTE_ARRAY", "INT64", "FLOAT", "DOUBLE", "LIST<FLOAT>"}));
+  EXPECT_EQ(types, (std::vector<std::string>{"BYTE_ARRAY", "INT64", "FLOAT", "DOUBLE",
+                                             "LIST<FLOAT>", "LIST<BYTE_ARRAY>"}));
 
   for (const json& got : {duckdb, hyparquet}) {
     ASSERT_TRUE(got.contains("rows")) << got.dump();
@@ -135,6 +155,7 @@ TEST_P(ReferenceReaders, ReadExactlyWhatWeWrote) {
         list.push_back(Expected(t.list_values[j]));
       }
       EXPECT_EQ(cells[4], list) << "row " << row;
+      EXPECT_EQ(cells[5], json(t.string_lists[r])) << "row " << row;
     }
   }
   if (!nullable) {

@@ -97,6 +97,48 @@ TEST(ColumnChunkReader, DataPageV2) {
   EXPECT_EQ(data.list_offsets, (std::vector<int64_t>{0, 2, 2}));
 }
 
+std::string PlainStrings(std::initializer_list<std::string> values) {
+  std::string bytes;
+  for (const std::string& v : values) {
+    uint32_t n = static_cast<uint32_t>(v.size());
+    bytes.append(reinterpret_cast<const char*>(&n), 4);
+    bytes += v;
+  }
+  return bytes;
+}
+
+// A nullable list<string> as another writer could page it: rows ["a", ""], null, [], ["ü"], split
+// over two pages between rows. Levels: repetition 0 starts a row; definition 0 null list, 1 empty
+// list, 2 element.
+TEST(ColumnChunkReader, NullableStringListsAcrossTwoPages) {
+  ColumnSpec spec{"labels", ColumnType::kStringList, true};
+  auto page = [](std::vector<uint16_t> rep, std::vector<uint16_t> def, const std::string& values) {
+    const int32_t n = static_cast<int32_t>(rep.size());
+    return PageV1(WithLength(Levels(rep, 1)) + WithLength(Levels(def, 2)) + values, n,
+                  Encoding::kPlain);
+  };
+  std::string chunk = page({0, 1, 0}, {2, 2, 0}, PlainStrings({"a", ""})) +
+                      page({0, 0}, {1, 2}, PlainStrings({"ü"}));
+  ColumnMetaData m = Meta(5);
+  m.type = PhysicalType::kByteArray;
+  ColumnData data;
+  Decode(chunk, spec, m, 4, &data);
+  EXPECT_EQ(data.num_rows, 4);
+  EXPECT_EQ(data.strings, (std::vector<std::string>{"a", "", "ü"}));
+  EXPECT_EQ(data.list_offsets, (std::vector<int64_t>{0, 2, 2, 2, 3}));
+  EXPECT_EQ(data.valid, (std::vector<uint8_t>{1, 0, 1, 1}));
+
+  // A string whose length runs past its page.
+  std::string short_page = page({0}, {2}, PlainStrings({"abc"}).substr(0, 6));
+  m.num_values = 1;
+  try {
+    Decode(short_page, spec, m, 1, &data);
+    FAIL() << "no error";
+  } catch (const FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("a string needs 3 bytes"), std::string::npos) << e.what();
+  }
+}
+
 void ExpectFormatError(const std::string& chunk, const ColumnSpec& spec, int64_t values,
                        int64_t rows, const std::string& expected_words) {
   try {

@@ -37,17 +37,21 @@ class CorruptionTest : public ::testing::Test {
     ParquetWriter writer(store.NewWritableFile(good_),
                          Schema({{"path", ColumnType::kString},
                                  {"n", ColumnType::kInt64, true},
-                                 {"features", ColumnType::kFloatList}}),
+                                 {"features", ColumnType::kFloatList},
+                                 {"labels", ColumnType::kStringList, true}}),
                          options);
     for (int i = 0; i < 40; ++i) {
       paths_.push_back("Training/Apple/" + std::to_string(i) + ".jpg");
       numbers_.push_back(i * 1000);
       valid_.push_back(i % 4 != 0);
       for (int j = 0; j < 16; ++j) features_.push_back(static_cast<float>(i + j));
+      for (int j = 0; j < i % 3; ++j) labels_.push_back(j ? "Äpfel" : "");
+      label_offsets_.push_back(static_cast<int64_t>(labels_.size()));
     }
     const ColumnValues cols[] = {ColumnValues::Strings(paths_),
                                  ColumnValues::Int64s(numbers_, valid_),
-                                 ColumnValues::FloatRows(features_, 16)};
+                                 ColumnValues::FloatRows(features_, 16),
+                                 ColumnValues::StringLists(labels_, label_offsets_, valid_)};
     writer.Write(cols);
     writer.Close();
     bytes_ = ReadBytes(good_);
@@ -75,6 +79,8 @@ class CorruptionTest : public ::testing::Test {
   std::vector<int64_t> numbers_;
   std::vector<uint8_t> valid_;
   std::vector<float> features_;
+  std::vector<std::string> labels_;
+  std::vector<int64_t> label_offsets_{0};
 };
 
 TEST_F(CorruptionTest, TheGoodFileReads) { EXPECT_EQ(ReadAll(bytes_), ""); }
@@ -101,23 +107,46 @@ TEST_F(CorruptionTest, FooterLengthPastTheStart) {
   EXPECT_NE(ReadAll(bytes).find("claims a footer of"), std::string::npos);
 }
 
+// The good file's bytes with its footer replaced by `footer`.
+std::string WithFooter(const std::string& good, const FileMetaData& footer) {
+  std::string meta;
+  SerializeFileMetaData(footer, &meta);
+  uint32_t footer_size;
+  std::memcpy(&footer_size, good.data() + good.size() - 8, 4);
+  std::string bytes = good.substr(0, good.size() - 8 - footer_size) + meta;
+  uint32_t size = static_cast<uint32_t>(meta.size());
+  bytes.append(reinterpret_cast<const char*>(&size), 4);
+  return bytes + "PAR1";
+}
+
 TEST_F(CorruptionTest, OffsetsPastTheEnd) {
   // Rewrite the footer with a column chunk that points beyond the data.
   storage::LocalStore store;
   ParquetReader reader(store.NewRandomAccessFile(good_));
   FileMetaData footer = reader.metadata();
   footer.row_groups[0].columns[2].meta_data.data_page_offset = 1 << 30;
-  std::string meta;
-  SerializeFileMetaData(footer, &meta);
-  uint32_t footer_size;
-  std::memcpy(&footer_size, bytes_.data() + bytes_.size() - 8, 4);
-  std::string bytes = bytes_.substr(0, bytes_.size() - 8 - footer_size) + meta;
-  uint32_t size = static_cast<uint32_t>(meta.size());
-  bytes.append(reinterpret_cast<const char*>(&size), 4);
-  bytes += "PAR1";
-  std::string message = ReadAll(bytes);
+  std::string message = ReadAll(WithFooter(bytes_, footer));
   EXPECT_NE(message.find("points outside the file's data"), std::string::npos) << message;
   EXPECT_NE(message.find("'features'"), std::string::npos) << message;
+}
+
+// A list whose elements may be null (pyarrow's and Spark's default) is refused by name: we would
+// otherwise lose its null elements.
+TEST_F(CorruptionTest, ListsWithOptionalElementsAreRefused) {
+  storage::LocalStore store;
+  FileMetaData footer = ParquetReader(store.NewRandomAccessFile(good_)).metadata();
+  ASSERT_EQ(footer.schema.back().name, "element");
+  footer.schema.back().repetition = Repetition::kOptional;
+  std::string message = ReadAll(WithFooter(bytes_, footer));
+  EXPECT_NE(message.find("column 'labels' is a list whose elements may be null"), std::string::npos)
+      << message;
+  // A list of int64 is not ours either.
+  footer.schema.back().repetition = Repetition::kRequired;
+  footer.schema.back().type = PhysicalType::kInt64;
+  footer.schema.back().converted_type.reset();
+  footer.schema.back().logical_type = LogicalType::kNone;
+  message = ReadAll(WithFooter(bytes_, footer));
+  EXPECT_NE(message.find("column 'labels' is a list of int64"), std::string::npos) << message;
 }
 
 // Flipping any single byte either leaves a readable file (e.g. a changed float or string: the

@@ -83,6 +83,42 @@ TEST(Metadata, FooterWithoutRequiredFieldsIsRefused) {
   EXPECT_THROW(ParseFileMetaData(bytes), FormatError);
 }
 
+// list<string> is the spec's three-level LIST of required UTF-8 byte arrays, read back as such;
+// an element annotated only with the legacy UTF8 converted type reads the same.
+TEST(Metadata, StringListLayout) {
+  std::vector<SchemaElement> elements =
+      Schema({{"top_labels", ColumnType::kStringList, true}}).ToParquet();
+  ASSERT_EQ(elements.size(), 4u);
+  EXPECT_EQ(elements[1].name, "top_labels");
+  EXPECT_EQ(elements[1].repetition, Repetition::kOptional);
+  EXPECT_EQ(elements[1].num_children, 1);
+  EXPECT_FALSE(elements[1].type.has_value());
+  EXPECT_EQ(elements[1].converted_type, ConvertedType::kList);
+  EXPECT_EQ(elements[1].logical_type, LogicalType::kList);
+  EXPECT_EQ(elements[2].name, "list");
+  EXPECT_EQ(elements[2].repetition, Repetition::kRepeated);
+  EXPECT_EQ(elements[2].num_children, 1);
+  EXPECT_EQ(elements[3].name, "element");
+  EXPECT_EQ(elements[3].repetition, Repetition::kRequired);
+  EXPECT_EQ(elements[3].type, PhysicalType::kByteArray);
+  EXPECT_EQ(elements[3].converted_type, ConvertedType::kUtf8);
+  EXPECT_EQ(elements[3].logical_type, LogicalType::kString);
+  LeafLayout layout = LayoutOf({"top_labels", ColumnType::kStringList, true});
+  EXPECT_EQ(layout.physical_type, PhysicalType::kByteArray);
+  EXPECT_EQ(layout.max_definition_level, 2);
+  EXPECT_EQ(layout.max_repetition_level, 1);
+  EXPECT_EQ(layout.path, (std::vector<std::string>{"top_labels", "list", "element"}));
+
+  elements[3].logical_type = LogicalType::kNone;
+  Schema back = Schema::FromParquet(elements);
+  EXPECT_EQ(back.column(0).type, ColumnType::kStringList);
+  EXPECT_TRUE(back.column(0).nullable);
+  EXPECT_EQ(ColumnTypeName(back.column(0).type), "list<string>");
+  // Bytes without a string annotation are not strings.
+  elements[3].converted_type.reset();
+  EXPECT_THROW(Schema::FromParquet(elements), FormatError);
+}
+
 TEST(Metadata, SchemasWeDoNotReadAreNamed) {
   std::vector<SchemaElement> elements = Schema({{"x", ColumnType::kInt64}}).ToParquet();
   elements[1].type = PhysicalType::kInt32;
@@ -94,6 +130,9 @@ TEST(Metadata, SchemasWeDoNotReadAreNamed) {
   }
   elements = Schema({{"l", ColumnType::kFloatList}}).ToParquet();
   elements[3].repetition = Repetition::kOptional;  // list elements that may be null
+  EXPECT_THROW(Schema::FromParquet(elements), FormatError);
+  elements = Schema({{"l", ColumnType::kStringList}}).ToParquet();
+  elements[3].repetition = Repetition::kOptional;
   EXPECT_THROW(Schema::FromParquet(elements), FormatError);
 }
 

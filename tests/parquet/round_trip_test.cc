@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <random>
 
@@ -28,6 +29,8 @@ struct Table {
   std::vector<double> doubles;
   std::vector<float> list_values;
   std::vector<int64_t> list_offsets{0};
+  std::vector<std::string> string_list_values;
+  std::vector<int64_t> string_list_offsets{0};
   std::vector<uint8_t> valid;
 
   static Schema MakeSchema(bool nullable) {
@@ -35,15 +38,19 @@ struct Table {
                    {"i", ColumnType::kInt64, nullable},
                    {"f", ColumnType::kFloat, nullable},
                    {"d", ColumnType::kDouble, nullable},
-                   {"l", ColumnType::kFloatList, nullable}});
+                   {"l", ColumnType::kFloatList, nullable},
+                   {"sl", ColumnType::kStringList, nullable}});
   }
 
   std::vector<ColumnValues> Columns(bool nullable) const {
     std::span<const uint8_t> v =
         nullable ? std::span<const uint8_t>(valid) : std::span<const uint8_t>();
-    return {ColumnValues::Strings(strings, v), ColumnValues::Int64s(int64s, v),
-            ColumnValues::Floats(floats, v), ColumnValues::Doubles(doubles, v),
-            ColumnValues::FloatLists(list_values, list_offsets, v)};
+    return {ColumnValues::Strings(strings, v),
+            ColumnValues::Int64s(int64s, v),
+            ColumnValues::Floats(floats, v),
+            ColumnValues::Doubles(doubles, v),
+            ColumnValues::FloatLists(list_values, list_offsets, v),
+            ColumnValues::StringLists(string_list_values, string_list_offsets, v)};
   }
 };
 
@@ -62,6 +69,13 @@ Table MakeTable(int64_t rows, bool with_nulls, uint32_t seed) {
     int64_t length = valid ? static_cast<int64_t>(rng() % 4 == 0 ? 0 : rng() % 40) : 0;
     for (int64_t j = 0; j < length; ++j) t.list_values.push_back(value(rng));
     t.list_offsets.push_back(static_cast<int64_t>(t.list_values.size()));
+    // Empty lists, empty strings, multi-byte UTF-8 and, now and then, a string longer than a page.
+    length = valid ? static_cast<int64_t>(rng() % 4 == 0 ? 0 : rng() % 6) : 0;
+    for (int64_t j = 0; j < length; ++j) {
+      t.string_list_values.push_back(r % 97 == 5 && j == 0 ? std::string(3000, 'w')
+                                                           : words[rng() % 5]);
+    }
+    t.string_list_offsets.push_back(static_cast<int64_t>(t.string_list_values.size()));
   }
   return t;
 }
@@ -83,12 +97,15 @@ std::string WriteTable(const TempDir& dir, const Table& t, bool nullable, Writer
       if (nullable) v = std::span<const uint8_t>(t.valid).subspan(begin, end - begin);
       std::vector<int64_t> offsets(t.list_offsets.begin() + begin,
                                    t.list_offsets.begin() + end + 1);
+      std::vector<int64_t> string_offsets(t.string_list_offsets.begin() + begin,
+                                          t.string_list_offsets.begin() + end + 1);
       const ColumnValues cols[] = {
           ColumnValues::Strings(std::span(t.strings).subspan(begin, end - begin), v),
           ColumnValues::Int64s(std::span(t.int64s).subspan(begin, end - begin), v),
           ColumnValues::Floats(std::span(t.floats).subspan(begin, end - begin), v),
           ColumnValues::Doubles(std::span(t.doubles).subspan(begin, end - begin), v),
-          ColumnValues::FloatLists(t.list_values, offsets, v)};
+          ColumnValues::FloatLists(t.list_values, offsets, v),
+          ColumnValues::StringLists(t.string_list_values, string_offsets, v)};
       writer.Write(cols);
     }
   }
@@ -102,8 +119,8 @@ void ExpectTable(const std::string& path, const Table& t, bool nullable) {
   storage::LocalStore store;
   ParquetReader reader(store.NewRandomAccessFile(path));
   ASSERT_EQ(reader.num_rows(), static_cast<int64_t>(t.strings.size()));
-  ASSERT_EQ(reader.schema().size(), 5u);
-  for (size_t c = 0; c < 5; ++c) {
+  ASSERT_EQ(reader.schema().size(), 6u);
+  for (size_t c = 0; c < 6; ++c) {
     EXPECT_EQ(reader.schema().column(c).nullable, nullable);
     EXPECT_EQ(reader.schema().column(c).type, Table::MakeSchema(nullable).column(c).type);
   }
@@ -123,6 +140,13 @@ void ExpectTable(const std::string& path, const Table& t, bool nullable) {
       std::vector<float> actual(cols[4].floats.begin() + cols[4].list_offsets[r],
                                 cols[4].floats.begin() + cols[4].list_offsets[r + 1]);
       ASSERT_EQ(actual, expected) << "row " << row;
+      std::vector<std::string> expected_strings(
+          t.string_list_values.begin() + t.string_list_offsets[row],
+          t.string_list_values.begin() + t.string_list_offsets[row + 1]);
+      std::vector<std::string> actual_strings(
+          cols[5].strings.begin() + cols[5].list_offsets[r],
+          cols[5].strings.begin() + cols[5].list_offsets[r + 1]);
+      ASSERT_EQ(actual_strings, expected_strings) << "row " << row;
     }
   }
   EXPECT_EQ(row, reader.num_rows());
@@ -181,6 +205,8 @@ TEST(RoundTrip, EmptyFileKeepsItsSchema) {
   EXPECT_EQ(reader.num_row_groups(), 0);
   EXPECT_EQ(reader.schema().column(4).name, "l");
   EXPECT_EQ(reader.schema().column(4).type, ColumnType::kFloatList);
+  EXPECT_EQ(reader.schema().column(5).name, "sl");
+  EXPECT_EQ(reader.schema().column(5).type, ColumnType::kStringList);
 }
 
 TEST(RoundTrip, OneRow) {
@@ -249,6 +275,7 @@ TEST(RoundTrip, StatisticsOfScalarColumns) {
   EXPECT_EQ(*ss.min_value, min_s);
   EXPECT_EQ(*ss.max_value, max_s);
   EXPECT_FALSE(rg.columns[4].meta_data.statistics.has_value());  // no statistics on lists
+  EXPECT_FALSE(rg.columns[5].meta_data.statistics.has_value());
 }
 
 TEST(RoundTrip, ListsOfLengthZeroOneAnd1280) {
@@ -270,6 +297,73 @@ TEST(RoundTrip, ListsOfLengthZeroOneAnd1280) {
   EXPECT_EQ(back.list_offsets, offsets);
   EXPECT_EQ(back.floats, values);
   EXPECT_TRUE(back.valid.empty());
+}
+
+// list<string> rows of every shape, read back exactly, and written again from the ColumnData read
+// (View) into the same bytes.
+TEST(RoundTrip, StringListsOfEveryShape) {
+  const std::string long_string = std::string(70000, 'a') + "🍓";  // longer than a page
+  const std::vector<std::vector<std::string>> rows = {
+      {},
+      {""},
+      {"", ""},
+      {"Äpfel", "🍓 Erdbeere", "日本語", "Cherry Wax Red 2"},
+      {},  // a null row
+      {long_string, "x", std::string(1, '\0') + "nul inside"},
+      std::vector<std::string>(3000, "Banana Lady Finger 1"),
+      {"last"}};
+  const std::vector<uint8_t> valid = {1, 1, 1, 1, 0, 1, 1, 1};
+  std::vector<std::string> values;
+  std::vector<int64_t> offsets{0};
+  for (const auto& row : rows) {
+    values.insert(values.end(), row.begin(), row.end());
+    offsets.push_back(static_cast<int64_t>(values.size()));
+  }
+  TempDir dir;
+  storage::LocalStore store;
+  WriterOptions options;
+  options.compression = CompressionCodec::kZstd;
+  options.page_bytes = 4096;
+  options.row_group_bytes = 60000;
+  const Schema schema({{"labels", ColumnType::kStringList, true}});
+  auto write = [&](const std::string& path, const ColumnValues& column) {
+    ParquetWriter writer(store.NewWritableFile(path), schema, options);
+    writer.Write(std::span(&column, 1));
+    writer.Close();
+  };
+  const std::string path = dir.File("labels.parquet");
+  write(path, ColumnValues::StringLists(values, offsets, valid));
+
+  ParquetReader reader(store.NewRandomAccessFile(path));
+  EXPECT_EQ(reader.schema().column(0).type, ColumnType::kStringList);
+  EXPECT_GT(reader.num_row_groups(), 1);  // the long string and the 3000-element list cut groups
+  std::vector<std::string> back_values;
+  std::vector<int64_t> back_offsets{0};
+  std::vector<uint8_t> back_valid;
+  for (int g = 0; g < reader.num_row_groups(); ++g) {
+    ColumnData c = reader.ReadColumn(g, 0);
+    ASSERT_EQ(c.type, ColumnType::kStringList);
+    ASSERT_EQ(c.list_offsets.size(), static_cast<size_t>(c.num_rows) + 1);
+    for (int64_t r = 0; r < c.num_rows; ++r) {
+      back_valid.push_back(c.IsValid(r) ? 1 : 0);
+      back_values.insert(back_values.end(), c.strings.begin() + c.list_offsets[r],
+                         c.strings.begin() + c.list_offsets[r + 1]);
+      back_offsets.push_back(static_cast<int64_t>(back_values.size()));
+    }
+  }
+  EXPECT_EQ(back_valid, valid);
+  EXPECT_EQ(back_offsets, offsets);
+  EXPECT_EQ(back_values, values);
+
+  // One row group read and written again through View() gives the same column.
+  options.row_group_bytes = 1 << 30;
+  const std::string first = dir.File("first.parquet"), again = dir.File("again.parquet");
+  write(first, ColumnValues::StringLists(values, offsets, valid));
+  ColumnData read = ParquetReader(store.NewRandomAccessFile(first)).ReadColumn(0, 0);
+  write(again, read.View());
+  std::ifstream a(first, std::ios::binary), b(again, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(a), {}),
+            std::string(std::istreambuf_iterator<char>(b), {}));
 }
 
 TEST(RoundTrip, KeyValueMetadataAndCreatedBy) {
@@ -325,6 +419,22 @@ TEST(RoundTrip, BatchesThatDoNotMatchTheSchemaAreRefused) {
   EXPECT_THROW(writer.Write(nulls_in_required), InternalError);
   EXPECT_THROW(Schema({{"a", ColumnType::kInt64}, {"a", ColumnType::kString}}), InternalError);
   writer.Close();
+
+  ParquetWriter lists(store.NewWritableFile(dir.File("lists.parquet")),
+                      Schema({{"labels", ColumnType::kStringList}}), {});
+  std::vector<float> floats{0.5f, 0.25f};
+  std::vector<int64_t> offsets{0, 2, 2};
+  const ColumnValues float_lists[] = {ColumnValues::FloatLists(floats, offsets)};
+  EXPECT_THROW(lists.Write(float_lists), InternalError);
+  const ColumnValues null_lists[] = {ColumnValues::StringLists(two_strings, offsets, valid)};
+  EXPECT_THROW(lists.Write(null_lists), InternalError);
+  std::vector<int64_t> decreasing{0, 2, 1}, past_the_end{0, 1, 3};
+  EXPECT_THROW(ColumnValues::StringLists(two_strings, decreasing), InternalError);
+  EXPECT_THROW(ColumnValues::StringLists(two_strings, past_the_end), InternalError);
+  EXPECT_THROW(ColumnValues::StringLists(two_strings, {}), InternalError);
+  EXPECT_THROW(ColumnValues::StringLists(two_strings, offsets, std::vector<uint8_t>{1}),
+               InternalError);
+  lists.Close();
   const ColumnValues after_close[] = {ColumnValues::Int64s(ints),
                                       ColumnValues::Strings(two_strings)};
   EXPECT_THROW(writer.Write(after_close), InternalError);
