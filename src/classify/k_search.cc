@@ -67,11 +67,16 @@ KSearchResult SearchK(const LabelledMatrix& train, const LabelledMatrix* validat
         std::max_element(curve.begin(), curve.end(), [](const KCandidate& a, const KCandidate& b) {
           return a.validation_accuracy.value() < b.validation_accuracy.value();
         });
-    reason = fmt::format(
-        "k = {}, the smallest of {} candidates within {} points of the best validation accuracy "
-        "({:.2f}% at k = {}; {:.2f}% at k = {})",
-        curve[chosen].k, candidates.size(), kKWithinPoints, 100 * best->validation_accuracy.value(),
-        best->k, 100 * curve[chosen].validation_accuracy.value(), curve[chosen].k);
+    const KCandidate& pick = curve[chosen];
+    reason =
+        best->k == pick.k
+            ? fmt::format("k = {}, the best validation accuracy of {} candidates ({:.2f}%)", pick.k,
+                          candidates.size(), 100 * pick.validation_accuracy.value())
+            : fmt::format(
+                  "k = {}, the smallest of {} candidates within {} points of the "
+                  "best validation accuracy ({:.2f}%, against {:.2f}% at k = {})",
+                  pick.k, candidates.size(), kKWithinPoints, 100 * pick.validation_accuracy.value(),
+                  100 * best->validation_accuracy.value(), best->k);
   }
   return {std::move(fits[chosen]), std::move(curve), chosen, std::move(reason)};
 }

@@ -34,6 +34,7 @@ void AddDatasetCommand(CLI::App& app);
 // (one process without mpirun).
 void AddExtractCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
 void AddPcaCommand(CLI::App& app, dist::Communicator& comm);
+void AddClassifyCommands(CLI::App& app, dist::Communicator& comm);
 void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
 
 }  // namespace fruits::cli

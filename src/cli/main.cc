@@ -62,9 +62,9 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   CLI::App app(
-      "fruits turns image collections into compact features:\n"
-      "images -> CNN embeddings -> exact PCA -> Parquet, on one machine or many (MPI: run it "
-      "under mpirun).",
+      "fruits turns image collections into compact features and a classifier:\n"
+      "images -> CNN embeddings -> exact PCA -> Parquet -> a trained, evaluated classifier, on "
+      "one machine or many (MPI: run it under mpirun).",
       "fruits");
   app.set_version_flag("--version", VersionText());
   app.require_subcommand(1);
@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   fruits::cli::AddRunCommand(app, command_line, *comm);
   fruits::cli::AddExtractCommand(app, command_line, *comm);
   fruits::cli::AddPcaCommand(app, *comm);
+  fruits::cli::AddClassifyCommands(app, *comm);
   fruits::cli::AddInspectCommand(app);
   fruits::cli::AddModelCommand(app);
   fruits::cli::AddDatasetCommand(app);

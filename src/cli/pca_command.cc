@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "cli/classifier_flags.h"
+#include "cli/classify_summary.h"
 #include "cli/commands.h"
 #include "cli/extract_flags.h"
 #include "cli/s3_flags.h"
@@ -42,7 +44,9 @@ struct TransformFlags {
 
 struct RunFlags {
   ExtractFlags extract;
-  PcaFlags pca;
+  ClassifierFlags classifier;  // --k, --variance and --whiten go to its options
+  std::string test;
+  int top = 5;
 };
 
 void AddPcaFlags(CLI::App& cmd, PcaFlags& flags) {
@@ -93,23 +97,52 @@ void Transform(const TransformFlags& flags, dist::Communicator& comm) {
   }
 }
 
+// The run's options from its flags: the PCA's k (or variance), and with --test the classifier's.
+pipeline::RunOptions RunOptionsOf(RunFlags& flags) {
+  pipeline::TrainOptions& train = flags.classifier.options;
+  if (flags.classifier.k.empty() && train.k.variance == 0) train.k.variance = kDefaultVariance;
+  ResolveClassifierFlags(flags.classifier, "");
+  train.softmax.threads = flags.extract.options.threads;
+  pipeline::RunOptions options{flags.extract.options, {}, std::nullopt};
+  if (flags.test.empty()) {
+    if (train.k.automatic) {
+      throw UsageError(
+          "--k auto chooses k by a classifier's validation accuracy: add --test DIR (the test "
+          "images), or use fruits train on the run's features");
+    }
+    options.pca = {.k = train.k.k, .variance = train.k.variance, .whiten = train.whiten};
+  } else {
+    options.test = pipeline::TestOptions{flags.test, train, flags.top};
+  }
+  return options;
+}
+
 void Run(RunFlags& flags, dist::Communicator& comm) {
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.extract.s3);
   StartExtraction(flags.extract, comm);
   const pipeline::ExtractOptions& options = flags.extract.options;
-  const pipeline::RunSummary run = pipeline::RunJob(*store, comm, {options, Resolved(flags.pca)});
+  const pipeline::RunSummary run = pipeline::RunJob(*store, comm, RunOptionsOf(flags));
   ReportExtraction(run.extract, flags.extract, comm);
+  if (run.test_extract) ReportExtraction(*run.test_extract, flags.extract, comm);
   if (!options.quiet && comm.is_root()) {
     const pipeline::FitResult& fit = *run.fit;
+    if (run.train)
+      PrintTraining(*run.train->classifier,
+                    pipeline::OutputLayout(options.output).ClassifierFolder());
     fmt::print("{}\n", PcaLine(fit.model));
     fmt::print("seconds: extract {:.1f}, PCA moments {:.1f}, fit {:.1f}, transform {:.1f}\n",
                run.extract.seconds, fit.seconds_moments + fit.seconds_reduce, fit.seconds_fit,
                run.transform->seconds);
     fmt::print("outputs: {0}/features, {0}/pca, {0}/pca_model, {0}/errors, {0}/manifest.json\n",
                options.output);
+    if (run.evaluate) {
+      PrintEvaluation(run.evaluate->metrics,
+                      pipeline::OutputLayout(options.output).EvaluationFolder());
+    }
   }
-  if (flags.extract.fail_on_error && run.extract.failed > 0) {
-    throw ExitRequest(1, std::to_string(run.extract.failed) + " images failed (--fail-on-error)");
+  const int64_t failed = run.extract.failed + (run.test_extract ? run.test_extract->failed : 0);
+  if (flags.extract.fail_on_error && failed > 0) {
+    throw ExitRequest(1, std::to_string(failed) + " images failed (--fail-on-error)");
   }
 }
 
@@ -154,15 +187,30 @@ void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communi
   flags->extract.options.command_line = command_line;
   CLI::App* cmd = app.add_subcommand(
       "run",
-      "The whole job: extract features, fit an exact PCA on them, project them. Writes "
-      "OUT/features, OUT/errors, OUT/pca_model, OUT/pca and OUT/manifest.json; --resume works "
-      "across the three steps");
+      "The whole job: extract features, fit an exact PCA on them, project them; with --test, "
+      "also extract the test images, train a classifier and evaluate it. Writes OUT/features, "
+      "OUT/errors, OUT/pca_model, OUT/pca and OUT/manifest.json (with --test also OUT/test, "
+      "OUT/classifier, OUT/evaluation); --resume works across every step");
   AddExtractFlags(*cmd, flags->extract);
-  AddPcaFlags(*cmd, flags->pca);
-  cmd->callback([flags, &comm] {
-    flags->pca.quiet = flags->extract.options.quiet;
-    Run(*flags, comm);
-  });
+  pipeline::TrainOptions& train = flags->classifier.options;
+  auto* k = cmd->add_option("--k", flags->classifier.k,
+                            "Components to keep (the notebook used 70); with --test also auto: "
+                            "chosen by the classifier's validation accuracy");
+  cmd->add_option("--variance", train.k.variance,
+                  "Keep the fewest components holding this fraction of the variance (default "
+                  "0.95 when --k is not given)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->excludes(k);
+  cmd->add_flag("--whiten", train.whiten, "Scale every component to unit variance");
+  cmd->add_option("--test", flags->test,
+                  "Test images (a folder or s3:// prefix, one folder per label): also extract "
+                  "them to OUT/test, train a classifier (OUT/classifier) and evaluate it "
+                  "(OUT/evaluation)");
+  cmd->add_option("--top", flags->top, "With --test: labels listed per test image, and top-k")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  AddClassifierFlags(*cmd, flags->classifier);
+  cmd->callback([flags, &comm] { Run(*flags, comm); });
 }
 
 }  // namespace fruits::cli

@@ -45,16 +45,33 @@ void PrintRunSummary(storage::ObjectStore& store, const std::string& folder) {
                  pca.at("k_reason").get<std::string>(),
                  100 * pca.at("variance_kept").get<double>());
     }
+    if (m.contains("classifier")) {
+      const auto& c = m.at("classifier");
+      fmt::print("classifier  {} labels on {} components ({}), training accuracy {:.2f}%\n",
+                 c.at("labels").get<int64_t>(), c.at("k").get<int64_t>(),
+                 c.at("k_reason").get<std::string>(),
+                 100 * c.at("training_accuracy").get<double>());
+    }
+    if (m.contains("evaluation")) {
+      const auto& e = m.at("evaluation");
+      // Null when no test image has a label the classifier knows.
+      auto percent = [](const nlohmann::json& v) {
+        return v.is_number() ? fmt::format("{:.2f}%", 100 * v.get<double>()) : "n/a";
+      };
+      fmt::print("test        accuracy {} on {} images (top-{} {})\n", percent(e.at("accuracy")),
+                 e.at("rows").get<int64_t>(), e.at("top_k").get<int>(),
+                 percent(e.at("top_k_accuracy")));
+    }
     fmt::print("speed       {:.1f} img/s, {:.1f} s extracting, peak memory {:.0f} MiB\n",
                m.at("images_per_second").get<double>(), m.at("seconds").at("total").get<double>(),
                m.at("peak_memory_mib").get<double>());
     if (m.contains("step_seconds")) {
-      const auto& s = m.at("step_seconds");
-      fmt::print(
-          "steps       extract {:.1f} s, PCA moments {:.1f} s, fit {:.1f} s, transform "
-          "{:.1f} s\n",
-          s.at("extract").get<double>(), s.at("pca_moments").get<double>(),
-          s.at("pca_fit").get<double>(), s.at("pca_transform").get<double>());
+      std::string steps;
+      for (const auto& [name, seconds] : m.at("step_seconds").items()) {
+        steps +=
+            fmt::format("{}{} {:.1f} s", steps.empty() ? "" : ", ", name, seconds.get<double>());
+      }
+      fmt::print("steps       {}\n", steps);
     }
     std::string outputs;
     for (const auto& [name, path] : m.at("outputs").items()) {

@@ -39,6 +39,16 @@ const parquet::Schema& PcaSchema() {
   return schema;
 }
 
+const parquet::Schema& PredictionsSchema() {
+  static const parquet::Schema schema({{"path", parquet::ColumnType::kString},
+                                       {"label", parquet::ColumnType::kString},
+                                       {"predicted", parquet::ColumnType::kString},
+                                       {"probability", parquet::ColumnType::kFloat},
+                                       {"top_labels", parquet::ColumnType::kStringList},
+                                       {"top_probabilities", parquet::ColumnType::kFloatList}});
+  return schema;
+}
+
 std::string PartFileName(const std::string& uri) { return uri.substr(uri.rfind('/') + 1); }
 
 FeaturesPartReader::FeaturesPartReader(storage::ObjectStore& store, std::string part)

@@ -42,6 +42,8 @@ inline constexpr char kFeaturesDigest[] = "fruits.features.digest";
 inline constexpr char kPcaOptions[] = "fruits.pca.options";
 inline constexpr char kPcaDigest[] = "fruits.pca.digest";
 inline constexpr char kPcaK[] = "fruits.pca.k";
+// Predictions parts: the classifier that made them.
+inline constexpr char kClassifierDigest[] = "fruits.classifier.digest";
 }  // namespace footer
 
 // path: string, label: string, features: list<float>.
@@ -50,6 +52,10 @@ const parquet::Schema& FeaturesSchema();
 const parquet::Schema& ErrorsSchema();
 // path: string, label: string, pca: list<float>.
 const parquet::Schema& PcaSchema();
+
+// path: string, label: string, predicted: string, probability: float, top_labels: list<string>,
+// top_probabilities: list<float>.
+const parquet::Schema& PredictionsSchema();
 
 // The file name of a part ("part-00003.parquet" of ".../features/part-00003.parquet").
 std::string PartFileName(const std::string& uri);

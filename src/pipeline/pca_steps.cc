@@ -99,6 +99,27 @@ std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::s
   return hash.HexDigest();
 }
 
+MomentsResult FeaturesMoments(storage::ObjectStore& store, dist::Communicator& comm,
+                              const std::vector<std::string>& parts,
+                              const std::string& features_folder) {
+  // This rank's moments, one per part it took, as (part index, serialised moments) records.
+  auto start = Clock::now();
+  std::string mine;
+  ForEachPart(store, comm, parts, {}, [&mine](PartTask& task) {
+    if (std::optional<pca::Moments> moments = PartMoments(task.input)) {
+      AppendU64(mine, static_cast<uint64_t>(task.index));
+      AppendBytes(mine, moments->Serialize());
+    }
+  });
+  MomentsResult result;
+  result.seconds_moments = SecondsSince(start);
+  start = Clock::now();
+  const std::vector<std::string> gathered = comm.Gather(mine);
+  if (comm.is_root()) result.moments = MergeInPartOrder(gathered, parts, features_folder);
+  result.seconds_reduce = SecondsSince(start);
+  return result;
+}
+
 FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
                  const std::string& features_folder, const std::string& model_folder,
                  const pca::PcaOptions& options, bool resume) {
@@ -123,26 +144,11 @@ FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
     return fit;
   }
 
-  // This rank's moments, one per part it took, as (part index, serialised moments) records.
-  auto start = Clock::now();
-  std::string mine;
-  ForEachPart(store, comm, parts, {}, [&mine](PartTask& task) {
-    if (std::optional<pca::Moments> moments = PartMoments(task.input)) {
-      AppendU64(mine, static_cast<uint64_t>(task.index));
-      AppendBytes(mine, moments->Serialize());
-    }
-  });
-  const double seconds_moments = SecondsSince(start);
-  start = Clock::now();
-  const std::vector<std::string> gathered = comm.Gather(mine);
-  std::optional<pca::Moments> total;
-  if (comm.is_root()) total = MergeInPartOrder(gathered, parts, features_folder);
-  const double seconds_reduce = SecondsSince(start);
-
-  start = Clock::now();
+  MomentsResult moments = FeaturesMoments(store, comm, parts, features_folder);
+  const auto start = Clock::now();
   std::optional<pca::PcaModel> model;
   if (comm.is_root()) {
-    model = pca::PcaModel::Fit(*total, options);
+    model = pca::PcaModel::Fit(*moments.moments, options);
     parquet::ParquetReader first(store.NewRandomAccessFile(parts.front()));
     model->Save(store, model_folder,
                 {{footer::kVersion, kVersion},
@@ -155,7 +161,8 @@ FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
   // The other processes read the model rank 0 saved in the shared output folder.
   comm.Barrier();
   if (!comm.is_root()) model = pca::PcaModel::Load(store, model_folder);
-  FitResult fit{std::move(*model), false, seconds_moments, seconds_reduce, SecondsSince(start), {}};
+  FitResult fit{std::move(*model),   false, moments.seconds_moments, moments.seconds_reduce,
+                SecondsSince(start), {}};
   fit.manifest = FitManifest(fit, model_folder);
   return fit;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,19 @@ namespace fruits::pipeline {
 
 // Names a set of features parts: their shard digests and row counts (SHA-256, hex).
 std::string FeaturesDigest(storage::ObjectStore& store, const std::vector<std::string>& parts);
+
+// The moments of every row of `parts`, each part's computed by whichever process takes it and
+// merged in part order on rank 0 (so they do not depend on how the work was spread). Collective.
+// Throws Error naming the image when a row holds NaN or infinity, when parts disagree on the
+// number of features per row, or when they hold no row.
+struct MomentsResult {
+  std::optional<pca::Moments> moments;  // on rank 0 only
+  double seconds_moments = 0;
+  double seconds_reduce = 0;  // sending the per-part moments to rank 0 and merging them
+};
+MomentsResult FeaturesMoments(storage::ObjectStore& store, dist::Communicator& comm,
+                              const std::vector<std::string>& parts,
+                              const std::string& features_folder);
 
 struct FitResult {
   pca::PcaModel model;
