@@ -434,6 +434,26 @@ TEST(PcaModel, RefusesTooFewRowsAndBadOptions) {
   }
 }
 
+// The first k components of a fit: what a classifier keeps after choosing k on one fit.
+TEST(PcaModel, TruncatedKeepsTheFirstComponents) {
+  const Dataset data = Correlated(500, 24, 31);
+  for (const bool whiten : {false, true}) {
+    const PcaModel full = PcaModel::Fit(MomentsOf(data), {.k = 10, .whiten = whiten});
+    const PcaModel kept = full.Truncated(4, "k = 4 (chosen)");
+    EXPECT_EQ(kept.d_out(), 4);
+    EXPECT_EQ(kept.k_reason(), "k = 4 (chosen)");
+    EXPECT_EQ(kept.Digest(), PcaModel::Fit(MomentsOf(data), {.k = 4, .whiten = whiten}).Digest());
+    std::vector<float> a(data.n * 10), b(data.n * 4);
+    full.Apply(data.rows.data(), data.n, a.data());
+    kept.Apply(data.rows.data(), data.n, b.data());
+    for (int64_t r = 0; r < data.n; ++r) {
+      for (int64_t i = 0; i < 4; ++i) EXPECT_EQ(b[r * 4 + i], a[r * 10 + i]);
+    }
+    EXPECT_THROW(full.Truncated(11, ""), InternalError);
+    EXPECT_THROW(full.Truncated(0, ""), InternalError);
+  }
+}
+
 TEST(PcaModel, SaveLoadRoundTrip) {
   TempDir dir;
   storage::LocalStore store;
