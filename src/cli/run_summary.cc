@@ -14,9 +14,9 @@ void PrintRunSummary(storage::ObjectStore& store, const std::string& folder) {
     throw UsageError("'" + folder + "' holds no manifest.json (" + text.error() +
                      "): give a Parquet file or the output folder of a run");
   }
-  nlohmann::json m;
+  nlohmann::ordered_json m;
   try {
-    m = nlohmann::json::parse(text.value());
+    m = nlohmann::ordered_json::parse(text.value());
     const auto& input = m.at("input");
     const auto& model = m.at("model");
     const auto& results = m.at("results");
@@ -55,7 +55,7 @@ void PrintRunSummary(storage::ObjectStore& store, const std::string& folder) {
     if (m.contains("evaluation")) {
       const auto& e = m.at("evaluation");
       // Null when no test image has a label the classifier knows.
-      auto percent = [](const nlohmann::json& v) {
+      auto percent = [](const nlohmann::ordered_json& v) {
         return v.is_number() ? fmt::format("{:.2f}%", 100 * v.get<double>()) : "n/a";
       };
       fmt::print("test        accuracy {} on {} images (top-{} {})\n", percent(e.at("accuracy")),

@@ -147,7 +147,7 @@ PcaModel PcaModel::Fit(const Moments& moments, const PcaOptions& options) {
   std::string why;
   if (options.k > 0) {
     wanted = options.k;
-    why = " (--k)";
+    why = " (" + options.k_origin + ")";
   } else {
     const std::vector<double> ratio = model.ExplainedVarianceRatio();
     double cumulative = 0;

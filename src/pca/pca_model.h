@@ -27,6 +27,8 @@ struct PcaOptions {
   double variance = 0;
   // Scale each component to unit variance.
   bool whiten = false;
+  // Where a fixed k came from, for k_reason: "k = 70 (--k)".
+  std::string k_origin = "--k";
 };
 
 class PcaModel {

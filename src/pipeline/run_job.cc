@@ -85,7 +85,9 @@ RunSummary RunJob(storage::ObjectStore& store, dist::Communicator& comm,
     run.train = TrainClassifier(store, comm, train);
     sections.push_back(run.train->manifest);
     // The run's PCA is the classifier's: same features, its k.
-    pca = {.k = run.train->classifier->pca().d_out(), .whiten = train.whiten};
+    pca = {.k = run.train->classifier->pca().d_out(),
+           .whiten = train.whiten,
+           .k_origin = "the classifier's, " + layout.ClassifierFolder()};
   }
 
   run.fit = FitPca(store, comm, layout.FeaturesFolder(), layout.PcaModelFolder(), pca, resume);
