@@ -138,14 +138,18 @@ class LineSearch {
 // The correction pairs (s, y) of the last iterations and the two-loop recursion over them.
 class InverseHessian {
  public:
-  explicit InverseHessian(int memory) : memory_(memory) {}
+  // `diagonal`: the preconditioner (empty: identity).
+  InverseHessian(int memory, std::span<const double> diagonal)
+      : memory_(memory), diagonal_(diagonal) {}
 
   void Clear() { pairs_.clear(); }
   bool empty() const { return pairs_.empty(); }
 
   // Keeps the pair when it has positive curvature (s.y > 0), which keeps H positive definite.
   void Update(std::vector<double> s, std::vector<double> y) {
-    const double sy = Dot(s, y), yy = Dot(y, y);
+    const double sy = Dot(s, y);
+    double yy = 0;  // y . D y
+    for (size_t i = 0; i < y.size(); ++i) yy += y[i] * y[i] * Diagonal(i);
     if (!(sy > 1e-12 * yy)) return;
     if (static_cast<int>(pairs_.size()) == memory_) pairs_.pop_front();
     pairs_.push_back({std::move(s), std::move(y), 1 / sy, sy / yy});
@@ -161,7 +165,7 @@ class InverseHessian {
       for (size_t j = 0; j < q.size(); ++j) q[j] -= alpha[i] * p.y[j];
     }
     const double gamma = pairs_.empty() ? 1.0 : pairs_.back().gamma;
-    for (double& v : q) v *= gamma;
+    for (size_t j = 0; j < q.size(); ++j) q[j] *= gamma * Diagonal(j);
     for (size_t i = 0; i < pairs_.size(); ++i) {
       const Pair& p = pairs_[i];
       const double beta = p.rho * Dot(p.y, q);
@@ -172,12 +176,15 @@ class InverseHessian {
   }
 
  private:
+  double Diagonal(size_t i) const { return diagonal_.empty() ? 1.0 : diagonal_[i]; }
+
   struct Pair {
     std::vector<double> s, y;
     double rho;    // 1 / s.y
-    double gamma;  // s.y / y.y: the scale of the initial inverse Hessian
+    double gamma;  // s.y / y.D.y: the scale of the initial inverse Hessian
   };
   int memory_;
+  std::span<const double> diagonal_;
   std::deque<Pair> pairs_;
 };
 
@@ -197,6 +204,9 @@ std::string StopName(LbfgsStop stop) {
 
 LbfgsResult MinimizeLbfgs(const Objective& f, std::vector<double> x0, const LbfgsOptions& options) {
   if (x0.empty()) throw InternalError("L-BFGS needs at least one variable");
+  if (!options.diagonal.empty() && options.diagonal.size() != x0.size()) {
+    throw InternalError("L-BFGS: a preconditioner of another size than the variables");
+  }
   LinePoint at{0, 0, 0, std::move(x0), {}};
   at.gradient.resize(at.x.size());
   at.value = f(at.x, at.gradient);
@@ -205,7 +215,7 @@ LbfgsResult MinimizeLbfgs(const Objective& f, std::vector<double> x0, const Lbfg
   LbfgsResult result;
   result.evaluations = 1;
   result.stop = LbfgsStop::kMaxIterations;
-  InverseHessian h(options.memory);
+  InverseHessian h(options.memory, options.diagonal);
   while (true) {
     if (MaxAbs(at.gradient) <= options.gradient_tolerance) {
       result.stop = LbfgsStop::kConverged;
@@ -217,9 +227,9 @@ LbfgsResult MinimizeLbfgs(const Objective& f, std::vector<double> x0, const Lbfg
       h.Clear();
       direction = h.Direction(at.gradient);
     }
-    // Without curvature pairs the direction is -gradient: its first step is of length 1.
+    // Without curvature pairs the direction is -D gradient: its first step is of length 1.
     const double first_step =
-        h.empty() ? std::min(1.0, 1 / std::sqrt(Dot(at.gradient, at.gradient))) : 1.0;
+        h.empty() ? std::min(1.0, 1 / std::sqrt(Dot(direction, direction))) : 1.0;
     LineSearch search(f, at, direction, options.max_line_search);
     LinePoint next;
     const bool moved = search.Search(first_step, next);

@@ -8,9 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <type_traits>
 
-#include "classify/fast_exp.h"
 #include "util/error.h"
 
 namespace fruits::classify {
@@ -23,58 +21,38 @@ constexpr int64_t kChunkRows = 8192;
 // Rows per oneTBB task within a chunk.
 constexpr int64_t kRowsPerTask = 256;
 
-// C = A * B^T (row-major; A: m x k with leading dimension lda, B: n x k, C: m x n).
-void GemmAbt(int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-             float* c) {
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, a, lda, b, k, 0.0f, c, n);
-}
-void GemmAbt(int64_t m, int64_t n, int64_t k, const double* a, int64_t lda, const double* b,
-             double* c) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0, a, lda, b, k, 0.0, c, n);
-}
-// C = A^T * B (row-major; A: rows x m, B: rows x n with leading dimension ldb, C: m x n).
-void GemmAtb(int64_t m, int64_t n, int64_t rows, const float* a, const float* b, int64_t ldb,
-             float* c) {
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, rows, 1.0f, a, m, b, ldb, 0.0f, c, n);
-}
-void GemmAtb(int64_t m, int64_t n, int64_t rows, const double* a, const double* b, int64_t ldb,
-             double* c) {
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, rows, 1.0, a, m, b, ldb, 0.0, c, n);
-}
-
-float Exp(float x) { return FastExp(x); }
-double Exp(double x) { return std::exp(x); }
-
 // Turns a row of logits (without bias) into softmax probabilities minus the one-hot label (the
 // gradient of the row's log-loss with respect to its logits) and returns the row's log-loss.
 // With m the largest logit, the row's loss is log(1 + rest) + m - z_label, rest summing
 // exp(z_j - m) over the other labels: kept apart from the 1, it stays exact when the row is
-// nearly certain (rest far below float epsilon), where most rows of a well-separated set are.
-template <typename T>
-double SoftmaxResidual(T* z, int64_t num_labels, int32_t label, const T* bias) {
+// nearly certain (rest far below epsilon), where most rows of a well-separated set are.
+double SoftmaxResidual(double* z, int64_t num_labels, int32_t label, const double* bias) {
   int64_t top = 0;
   for (int64_t j = 0; j < num_labels; ++j) {
     z[j] += bias[j];
     if (z[j] > z[top]) top = j;
   }
-  const T top_logit = z[top], true_logit = z[label];
-  T rest = 0;
+  const double top_logit = z[top], true_logit = z[label];
+  double rest = 0;
   for (int64_t j = 0; j < num_labels; ++j) {
-    z[j] = Exp(z[j] - top_logit);
+    z[j] = std::exp(z[j] - top_logit);
     rest += j == top ? 0 : z[j];
   }
-  const T inverse = 1 / (1 + rest);
+  const double inverse = 1 / (1 + rest);
   for (int64_t j = 0; j < num_labels; ++j) z[j] *= inverse;
   // p_label - 1, without the cancellation when p_label is within rounding of 1.
   z[label] = label == top ? -rest * inverse : z[label] - 1;
-  return std::log1p(static_cast<double>(rest)) + static_cast<double>(top_logit) -
-         static_cast<double>(true_logit);
+  return std::log1p(rest) + top_logit - true_logit;
 }
 
-// The objective / n and its gradient over (W, b), for L-BFGS, computed in T: float32 is twice
-// as fast, float64 resolves the last digits the optimum needs (see Fit). Sums over rows are
-// float64 either way.
-template <typename T>
+// The rows of a chunk in float64, as the GEMMs take them.
+void Widen(const RowsView& x, int64_t start, int64_t rows, double* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    std::copy(x.Row(start + r), x.Row(start + r) + x.cols, out + r * x.cols);
+  }
+}
+
+// The objective / n and its gradient over (W, b), for L-BFGS, chunk by chunk.
 class MeanObjective {
  public:
   MeanObjective(const RowsView& x, std::span<const int32_t> labels, int64_t num_labels, double c,
@@ -83,40 +61,30 @@ class MeanObjective {
 
   double operator()(std::span<const double> theta, std::span<double> gradient) {
     const int64_t k = x_.cols, labels = num_labels_, n = x_.rows, weights = labels * k;
-    const std::vector<T> w(theta.begin(), theta.begin() + weights);
-    const std::vector<T> b(theta.begin() + weights, theta.end());
+    const double* w = theta.data();
+    const double* b = theta.data() + weights;
     std::fill(gradient.begin(), gradient.end(), 0.0);
     const int64_t most = std::min(n, kChunkRows);
-    std::vector<T> z(static_cast<size_t>(most * labels));
-    std::vector<T> converted(std::is_same_v<T, float> ? 0 : static_cast<size_t>(most * k));
-    std::vector<T> chunk_gradient(static_cast<size_t>(weights));
+    std::vector<double> chunk(static_cast<size_t>(most * k));
+    std::vector<double> z(static_cast<size_t>(most * labels));
     std::vector<double> row_loss(static_cast<size_t>(most));
     double loss = 0;
     for (int64_t start = 0; start < n; start += kChunkRows) {
       const int64_t rows = std::min(kChunkRows, n - start);
-      const T* chunk;
-      int64_t stride;
-      if constexpr (std::is_same_v<T, float>) {
-        chunk = x_.Row(start);
-        stride = x_.stride;
-      } else {
-        for (int64_t r = 0; r < rows; ++r) {
-          std::copy(x_.Row(start + r), x_.Row(start + r) + k, converted.begin() + r * k);
-        }
-        chunk = converted.data();
-        stride = k;
-      }
-      GemmAbt(rows, labels, k, chunk, stride, w.data(), z.data());
+      Widen(x_, start, rows, chunk.data());
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, labels, k, 1.0, chunk.data(), k,
+                  w, k, 0.0, z.data(), labels);
       arena_.execute([&] {
         tbb::parallel_for(tbb::blocked_range<int64_t>(0, rows, kRowsPerTask), [&](auto range) {
           for (int64_t r = range.begin(); r < range.end(); ++r) {
-            row_loss[r] = SoftmaxResidual(&z[r * labels], labels, labels_[start + r], b.data());
+            row_loss[r] = SoftmaxResidual(&z[r * labels], labels, labels_[start + r], b);
           }
         });
       });
       for (int64_t r = 0; r < rows; ++r) loss += row_loss[r];
-      GemmAtb(labels, k, rows, z.data(), chunk, stride, chunk_gradient.data());
-      for (int64_t i = 0; i < weights; ++i) gradient[i] += chunk_gradient[i];
+      // Gradient += residuals^T * rows: accumulated in place, chunk after chunk.
+      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, labels, k, rows, 1.0, z.data(), labels,
+                  chunk.data(), k, 1.0, gradient.data(), k);
       double* bias_gradient = gradient.data() + weights;
       for (int64_t r = 0; r < rows; ++r) {
         for (int64_t j = 0; j < labels; ++j) bias_gradient[j] += z[r * labels + j];
@@ -138,6 +106,27 @@ class MeanObjective {
   double c_;
   tbb::task_arena& arena_;
 };
+
+// L-BFGS's diagonal preconditioner: about the inverse curvature of each variable. The
+// log-loss's curvature along W[j][i] grows with the mean of x_i^2 (PCA coordinates: their
+// variances, spanning orders of magnitude); along b[j] with 1.
+std::vector<double> Preconditioner(const RowsView& x, int64_t num_labels) {
+  std::vector<double> second_moment(static_cast<size_t>(x.cols), 0.0);
+  for (int64_t r = 0; r < x.rows; ++r) {
+    for (int64_t i = 0; i < x.cols; ++i) second_moment[i] += double{x.Row(r)[i]} * x.Row(r)[i];
+  }
+  const double largest = *std::max_element(second_moment.begin(), second_moment.end());
+  // A column of zeros has no curvature but the penalty's: any positive scale will do.
+  const double floor = largest > 0 ? 1e-12 * largest / static_cast<double>(x.rows) : 1.0;
+  std::vector<double> diagonal(static_cast<size_t>(num_labels * (x.cols + 1)), 1.0);
+  for (int64_t j = 0; j < num_labels; ++j) {
+    for (int64_t i = 0; i < x.cols; ++i) {
+      const double mean = second_moment[i] / static_cast<double>(x.rows);
+      diagonal[j * x.cols + i] = 1 / std::max(mean, floor);
+    }
+  }
+  return diagonal;
+}
 
 }  // namespace
 
@@ -182,24 +171,17 @@ SoftmaxFit SoftmaxRegression::Fit(const RowsView& x, std::span<const int32_t> la
     }
   }
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
-  // Float32 first; when its rounding hides any further decrease before the tolerance is met,
-  // float64 takes over from there (a few iterations, at twice the cost each).
+  MeanObjective objective(x, labels, num_labels, options.c, arena);
   LbfgsOptions lbfgs;
   lbfgs.max_iterations = options.max_iterations;
   lbfgs.gradient_tolerance = options.tolerance;
-  MeanObjective<float> fast(x, labels, num_labels, options.c, arena);
-  LbfgsResult result = MinimizeLbfgs(std::ref(fast), std::move(theta), lbfgs);
-  int iterations = result.iterations;
-  if (result.stop == LbfgsStop::kNoProgress && iterations < options.max_iterations) {
-    lbfgs.max_iterations = options.max_iterations - iterations;
-    MeanObjective<double> exact(x, labels, num_labels, options.c, arena);
-    result = MinimizeLbfgs(std::ref(exact), std::move(result.x), lbfgs);
-    iterations += result.iterations;
-  }
+  lbfgs.diagonal = Preconditioner(x, num_labels);
+  LbfgsResult result = MinimizeLbfgs(std::ref(objective), std::move(theta), lbfgs);
   std::vector<double> weights(result.x.begin(), result.x.begin() + num_labels * k);
   std::vector<double> bias(result.x.begin() + num_labels * k, result.x.end());
   return {SoftmaxRegression(num_labels, k, std::move(weights), std::move(bias)),
-          result.value * static_cast<double>(x.rows), result.gradient_max, iterations, result.stop};
+          result.value * static_cast<double>(x.rows), result.gradient_max, result.iterations,
+          result.stop};
 }
 
 void SoftmaxRegression::Probabilities(const RowsView& x, double* out) const {
@@ -210,9 +192,7 @@ void SoftmaxRegression::Probabilities(const RowsView& x, double* out) const {
   std::vector<double> rows(static_cast<size_t>(std::min(x.rows, kChunkRows) * dim_));
   for (int64_t start = 0; start < x.rows; start += kChunkRows) {
     const int64_t n = std::min(kChunkRows, x.rows - start);
-    for (int64_t r = 0; r < n; ++r) {
-      std::copy(x.Row(start + r), x.Row(start + r) + dim_, rows.begin() + r * dim_);
-    }
+    Widen(x, start, n, rows.data());
     double* z = out + start * num_labels_;
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, num_labels_, dim_, 1.0, rows.data(),
                 dim_, weights_.data(), dim_, 0.0, z, num_labels_);

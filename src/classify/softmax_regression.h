@@ -5,13 +5,13 @@
 // (scikit-learn 1.2):
 //     objective(W, b) = sum_i -log softmax(W x_i + b)[y_i] + |W|^2 / (2 C)
 // by L-BFGS on that objective divided by n (so the tolerance does not depend on the number of
-// rows), from zero or from a smaller model (warm start: its weights in the first columns). Rows
-// are float32, read in place (a view, no copy); each chunk of rows costs two GEMMs (BLAS
-// threads) and a softmax per row (oneTBB threads), and the chunks' sums are added in float64 in
-// chunk order, so a fit is deterministic for a given BLAS thread count. Iterations run in
-// float32 (our vectorised exp) until its rounding hides further progress, then in float64 to
-// the tolerance. Memory: the rows, plus a chunk of logits and a gradient per call. Probabilities()
-// runs in float64. An immutable SoftmaxRegression is thread-safe.
+// rows), preconditioned by the inverse second moment of each coordinate (PCA coordinates' scales
+// span orders of magnitude), from zero or from a smaller model (warm start: its weights in the
+// first columns). Rows are float32, read in place (a view, no copy); each chunk of rows is widened
+// to float64 and costs two DGEMMs (BLAS threads) and a softmax per row (oneTBB threads); the sums
+// run in chunk order, so a fit is deterministic for a given BLAS thread count. Memory: the rows,
+// plus a chunk of rows and logits in float64 per call. An immutable SoftmaxRegression is
+// thread-safe.
 #pragma once
 
 #include <cstdint>
