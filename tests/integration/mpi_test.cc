@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/background_process.h"
+#include "support/classifier_outputs.h"
 #include "support/fruits_cli.h"
 #include "support/read_file.h"
 #include "support/reference_readers.h"
@@ -252,6 +253,96 @@ TEST_F(Mpi, TwoHostsInNetworkNamespacesWriteTheSameOutputs) {
         << name;
   }
   EXPECT_EQ(PcaRows(dir.File("two")).size(), 36u);
+}
+
+}  // namespace
+}  // namespace fruits
+
+namespace fruits {
+namespace {
+
+// The classifier and its evaluation on two processes: training runs on rank 0 over moments merged
+// in part order, evaluation metrics merge in part order, so the outputs are those of one process
+// exactly, whichever process took which part.
+class MpiClassify : public Mpi {
+ protected:
+  // 36 training images in 8 parts, 12 test images in 3: both processes have parts to take.
+  static std::string RunWithTest(const std::string& out) {
+    return "run --input " + ShellQuote(Training()) + " --test " + ShellQuote(Data() + "/Test") +
+           " --model " + ShellQuote(Model()) + " -o " + ShellQuote(out) +
+           " --k 8 --shard-size 5 --batch-size 3 --threads 1 -q";
+  }
+  // One process as an mpirun rank runs: mpirun binds each rank to a core, so OpenBLAS runs one
+  // thread there. With OpenBLAS's default threads (one per core) the eigen-decomposition's sums
+  // go in another order, and the PCA differs in its last bits (8.6e-16 in the components):
+  // identical outputs are a promise about processes, not about BLAS threads.
+  static std::string OneProcess() {
+    return "env OPENBLAS_NUM_THREADS=1 " + ShellQuote(FRUITS_BINARY);
+  }
+  static testing::FileOf In(const std::string& folder) {
+    return [folder](const std::string& name) { return folder + "/" + name; };
+  }
+};
+
+TEST_F(MpiClassify, RunWithTestOnTwoProcessesGivesTheOneProcessClassifierAndMetrics) {
+  TempDir out;
+  auto one = RunCommand(OneProcess() + " " + RunWithTest(out.File("one")));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  auto two = RunCommand(MpiRun(2) + " " + RunWithTest(out.File("two")));
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  testing::ExpectSameClassifier(out.File("one/classifier"), In(out.File("two/classifier")));
+  EXPECT_EQ(
+      testing::ExpectSameEvaluation(out.File("one/evaluation"), In(out.File("two/evaluation"))), 3);
+  EXPECT_EQ(Files(out.File("two/evaluation/predictions")),
+            Files(out.File("one/evaluation/predictions")));
+  nlohmann::json manifest = ReadJson(out.File("two/manifest.json"));
+  EXPECT_EQ(manifest["settings"]["processes"], 2);
+  EXPECT_EQ(manifest["status"], "complete");
+  EXPECT_EQ(manifest["classifier"]["k"], 8);
+  EXPECT_EQ(manifest["evaluation"]["rows"], 12);
+}
+
+TEST_F(MpiClassify, TrainAndEvaluateOnTwoProcessesGiveTheOneProcessResults) {
+  TempDir out;
+  auto run = testing::Fruits(RunWithTest(out.File("run")));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string train = "train --features " + ShellQuote(out.File("run/features")) +
+                            " --k auto --holdout 0.25 --threads 1 -q -o ";
+  const std::string evaluate =
+      "evaluate --features " + ShellQuote(out.File("run/test/features")) + " -q --classifier ";
+  for (const std::string where : {"one", "two"}) {
+    const std::string launch = where == "one" ? OneProcess() : MpiRun(2);
+    auto trained = RunCommand(launch + " " + train + ShellQuote(out.File(where + "/clf")));
+    ASSERT_EQ(trained.exit_code, 0) << where << trained.err;
+    auto evaluated = RunCommand(launch + " " + evaluate + ShellQuote(out.File(where + "/clf")) +
+                                " -o " + ShellQuote(out.File(where + "/eval")));
+    ASSERT_EQ(evaluated.exit_code, 0) << where << evaluated.err;
+  }
+  testing::ExpectSameClassifier(out.File("one/clf"), In(out.File("two/clf")));
+  EXPECT_EQ(testing::ExpectSameEvaluation(out.File("one/eval"), In(out.File("two/eval"))), 3);
+  EXPECT_EQ(ReadJson(out.File("two/clf/model.json"))["validation"]["rows"], 9);
+}
+
+// A classifier of 1280 features on features of another size: the process that takes a part
+// fails, and the job ends (no process left waiting for the others) with the reason.
+TEST_F(MpiClassify, AClassifierOfAnotherDimensionEndsTheJobClearly) {
+  TempDir out;
+  auto run = testing::Fruits(RunWithTest(out.File("run")));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // The logits: 1000 floats per image.
+  auto other = testing::Fruits("extract --input " + ShellQuote(Data() + "/Test") + " --model " +
+                               ShellQuote(Model()) + " --feature-layer logits" +
+                               " --shard-size 5 -q -o " + ShellQuote(out.File("other")));
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  // `timeout`: a hang fails the test instead of holding ctest until its own limit.
+  auto r =
+      RunCommand("timeout 300 " + MpiRun(2) + " evaluate --classifier " +
+                 ShellQuote(out.File("run/classifier")) + " --features " +
+                 ShellQuote(out.File("other/features")) + " -o " + ShellQuote(out.File("eval")));
+  EXPECT_NE(r.exit_code, 124) << "the job hung";
+  EXPECT_NE(r.exit_code, 0);
+  ExpectContains(r.err, "holds 1000 features per row, the classifier takes 1280");
+  EXPECT_FALSE(fs::exists(out.File("eval/metrics.json")));
 }
 
 }  // namespace
