@@ -7,8 +7,8 @@
 // gradient component is at most `gradient_tolerance` (scipy's `gtol`, scikit-learn's `tol`), when
 // no step lowers the function any more (the precision of its evaluation is reached), or after
 // `max_iterations`. With a diagonal preconditioner, the initial inverse Hessian of each
-// iteration is scaled by it (Nocedal & Wright, section 7.2). Deterministic: the same function and start give the same iterates.
-// Not thread-safe in itself; the objective may use threads.
+// iteration is scaled by it (Nocedal & Wright, section 7.2). Deterministic: the same function and
+// start give the same iterates. Not thread-safe in itself; the objective may use threads.
 #pragma once
 
 #include <functional>

@@ -185,7 +185,8 @@ TEST_F(ClassifyCli, AgreesWithScikitLearnAndMetricsEqualSklearnMetrics) {
   const std::vector<std::pair<std::string, std::string>> runs = {
       {"k4", "--k 4"}, {"k12", "--k 12"}, {"k30", "--k 30"}, {"k12_whiten", "--k 12 --whiten"}};
   for (const auto& [name, flags] : runs) {
-    auto trained = Train(out.File(name), flags + " -q");
+    // At convergence, as the reference: tighter than the default tolerance.
+    auto trained = Train(out.File(name), flags + " --tolerance 1e-8 -q");
     ASSERT_EQ(trained.exit_code, 0) << name << ": " << trained.err;
     auto evaluated = Evaluate(out.File(name), TestFeatures(), out.File(name + "_eval"), "-q");
     ASSERT_EQ(evaluated.exit_code, 0) << name << ": " << evaluated.err;
