@@ -13,19 +13,9 @@ namespace {
 constexpr char kFormat[] = "fruits.classifier";
 constexpr int kFormatVersion = 1;
 
-std::string Join(const std::string& folder, const std::string& name) {
-  return !folder.empty() && folder.back() == '/' ? folder + name : folder + "/" + name;
-}
-
-void WriteFile(storage::ObjectStore& store, const std::string& uri, const std::string& bytes) {
-  auto file = store.NewWritableFile(uri);
-  file->Append(bytes);
-  file->Commit();
-}
-
 std::string ReadFile(storage::ObjectStore& store, const std::string& folder,
                      const std::string& name) {
-  Result<std::string> bytes = store.Read(Join(folder, name));
+  Result<std::string> bytes = store.Read(storage::JoinUri(folder, name));
   if (!bytes.ok()) {
     throw Error("the classifier in '" + folder + "' is incomplete: " + bytes.error());
   }
@@ -34,7 +24,7 @@ std::string ReadFile(storage::ObjectStore& store, const std::string& folder,
 
 std::vector<double> ReadArray(storage::ObjectStore& store, const std::string& folder,
                               const std::string& name, const std::vector<int64_t>& shape) {
-  const std::string uri = Join(folder, name);
+  const std::string uri = storage::JoinUri(folder, name);
   pca::NpyArray array = pca::DecodeNpy(ReadFile(store, folder, name), uri);
   if (array.shape != shape) {
     throw Error("'" + uri + "' does not have the shape model.json gives: the classifier's files " +
@@ -88,14 +78,14 @@ int64_t Classifier::LabelIndex(const std::string& label) const {
 }
 
 void Classifier::Save(storage::ObjectStore& store, const std::string& folder) const {
-  pca_.Save(store, Join(folder, "pca_model"), {});
+  pca_.Save(store, storage::JoinUri(folder, "pca_model"), {});
   const int64_t labels = num_labels(), k = regression_.dim();
-  WriteFile(store, Join(folder, "weights.npy"),
-            pca::EncodeNpy({{labels, k}, regression_.weights()}));
-  WriteFile(store, Join(folder, "bias.npy"), pca::EncodeNpy({{labels}, regression_.bias()}));
+  store.Write(storage::JoinUri(folder, "weights.npy"),
+              pca::EncodeNpy({{labels, k}, regression_.weights()}));
+  store.Write(storage::JoinUri(folder, "bias.npy"), pca::EncodeNpy({{labels}, regression_.bias()}));
   std::string text;
   for (const std::string& label : labels_) text += label + "\n";
-  WriteFile(store, Join(folder, "labels.txt"), text);
+  store.Write(storage::JoinUri(folder, "labels.txt"), text);
   nlohmann::ordered_json json;
   json["format"] = kFormat;
   json["version"] = kFormatVersion;
@@ -104,11 +94,11 @@ void Classifier::Save(storage::ObjectStore& store, const std::string& folder) co
   json["digest"] = digest_;
   for (const auto& [key, value] : description_.items()) json[key] = value;
   // Written last: a folder with model.json holds a complete classifier.
-  WriteFile(store, Join(folder, "model.json"), json.dump(2) + "\n");
+  store.Write(storage::JoinUri(folder, "model.json"), json.dump(2) + "\n");
 }
 
 Classifier Classifier::Load(storage::ObjectStore& store, const std::string& folder) {
-  const std::string json_uri = Join(folder, "model.json");
+  const std::string json_uri = storage::JoinUri(folder, "model.json");
   Result<std::string> json_bytes = store.Read(json_uri);
   if (!json_bytes.ok()) {
     throw UsageError("no classifier in '" + folder + "' (" + json_bytes.error() +
@@ -132,7 +122,7 @@ Classifier Classifier::Load(storage::ObjectStore& store, const std::string& fold
   } catch (const nlohmann::json::exception& e) {
     throw Error("'" + json_uri + "' is not a valid classifier description: " + e.what());
   }
-  pca::PcaModel pca = pca::PcaModel::Load(store, Join(folder, "pca_model"));
+  pca::PcaModel pca = pca::PcaModel::Load(store, storage::JoinUri(folder, "pca_model"));
   if (labels < 2 || k != pca.d_out()) {
     throw Error("'" + json_uri + "' describes " + std::to_string(labels) + " labels on " +
                 std::to_string(k) + " components, its PCA model keeps " +
@@ -140,8 +130,9 @@ Classifier Classifier::Load(storage::ObjectStore& store, const std::string& fold
   }
   std::vector<std::string> names = SplitLines(ReadFile(store, folder, "labels.txt"));
   if (static_cast<int64_t>(names.size()) != labels) {
-    throw Error("'" + Join(folder, "labels.txt") + "' lists " + std::to_string(names.size()) +
-                " labels, model.json says " + std::to_string(labels));
+    throw Error("'" + storage::JoinUri(folder, "labels.txt") + "' lists " +
+                std::to_string(names.size()) + " labels, model.json says " +
+                std::to_string(labels));
   }
   SoftmaxRegression regression(labels, k, ReadArray(store, folder, "weights.npy", {labels, k}),
                                ReadArray(store, folder, "bias.npy", {labels}));

@@ -44,9 +44,7 @@ void Init(const InitOptions& options) {
   mobilenet.image_size = options.image_size;
   std::string bytes = model::BuildMobileNetV2(mobilenet);
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(options.s3);
-  auto file = store->NewWritableFile(options.output);
-  file->Append(bytes);
-  file->Commit();
+  store->Write(options.output, bytes);
   fmt::print(
       "wrote {}: {} with random weights (seed {}), input {}x{}, {:.1f} MB\n"
       "for tests and demos only: its features carry no meaning\n",

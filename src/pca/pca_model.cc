@@ -27,10 +27,6 @@ constexpr double kVarianceSlack = 1e-12;
 // Rows projected per dgemm call in Apply(): bounds the float64 buffer (32 MiB).
 constexpr int64_t kApplyChunkValues = int64_t{1} << 22;
 
-std::string Join(const std::string& folder, const std::string& name) {
-  return !folder.empty() && folder.back() == '/' ? folder + name : folder + "/" + name;
-}
-
 // A fraction as a percentage with one decimal, or as many as it takes to be exact (99.99%).
 std::string Percent(double fraction) {
   char text[32];
@@ -80,12 +76,6 @@ Limit ComponentLimit(int64_t n, int64_t d, int64_t rank) {
                        " (some dimensions are linear combinations of others)"};
   }
   return limit;
-}
-
-void WriteFile(storage::ObjectStore& store, const std::string& uri, const std::string& bytes) {
-  auto file = store.NewWritableFile(uri);
-  file->Append(bytes);
-  file->Commit();
 }
 
 std::string ShapeText(const std::vector<int64_t>& shape) {
@@ -253,11 +243,12 @@ PcaModel PcaModel::Truncated(int64_t k, std::string k_reason) const {
 void PcaModel::Save(storage::ObjectStore& store, const std::string& folder,
                     const std::vector<std::pair<std::string, std::string>>& metadata) const {
   const int64_t d = d_in();
-  WriteFile(store, Join(folder, "mean.npy"), EncodeNpy({{d}, mean_}));
-  WriteFile(store, Join(folder, "components.npy"), EncodeNpy({{k_, d}, components_}));
-  WriteFile(store, Join(folder, "explained_variance.npy"), EncodeNpy({{d}, explained_variance_}));
-  WriteFile(store, Join(folder, "explained_variance_ratio.npy"),
-            EncodeNpy({{d}, ExplainedVarianceRatio()}));
+  store.Write(storage::JoinUri(folder, "mean.npy"), EncodeNpy({{d}, mean_}));
+  store.Write(storage::JoinUri(folder, "components.npy"), EncodeNpy({{k_, d}, components_}));
+  store.Write(storage::JoinUri(folder, "explained_variance.npy"),
+              EncodeNpy({{d}, explained_variance_}));
+  store.Write(storage::JoinUri(folder, "explained_variance_ratio.npy"),
+              EncodeNpy({{d}, ExplainedVarianceRatio()}));
 
   nlohmann::ordered_json json;
   json["format"] = kFormat;
@@ -271,11 +262,11 @@ void PcaModel::Save(storage::ObjectStore& store, const std::string& folder,
   json["metadata"] = nlohmann::ordered_json::object();
   for (const auto& [key, value] : metadata) json["metadata"][key] = value;
   // Written last: a folder with model.json holds a complete model.
-  WriteFile(store, Join(folder, "model.json"), json.dump(2) + "\n");
+  store.Write(storage::JoinUri(folder, "model.json"), json.dump(2) + "\n");
 }
 
 PcaModel PcaModel::Load(storage::ObjectStore& store, const std::string& folder) {
-  const std::string json_uri = Join(folder, "model.json");
+  const std::string json_uri = storage::JoinUri(folder, "model.json");
   Result<std::string> json_bytes = store.Read(json_uri);
   if (!json_bytes.ok()) {
     throw UsageError("no PCA model in '" + folder + "' (" + json_bytes.error() +
@@ -313,7 +304,7 @@ PcaModel PcaModel::Load(storage::ObjectStore& store, const std::string& folder) 
   model.k_ = k;
 
   auto read = [&](const std::string& name, const std::vector<int64_t>& shape) {
-    const std::string uri = Join(folder, name);
+    const std::string uri = storage::JoinUri(folder, name);
     Result<std::string> bytes = store.Read(uri);
     if (!bytes.ok())
       throw Error("the PCA model in '" + folder + "' is incomplete: " + bytes.error());
@@ -334,14 +325,14 @@ PcaModel PcaModel::Load(storage::ObjectStore& store, const std::string& folder) 
   const std::vector<double> expected_ratio = model.ExplainedVarianceRatio();
   for (int64_t i = 0; i < d; ++i) {
     if (!(std::abs(ratio[i] - expected_ratio[i]) <= 1e-12)) {
-      throw Error("'" + Join(folder, "explained_variance_ratio.npy") +
+      throw Error("'" + storage::JoinUri(folder, "explained_variance_ratio.npy") +
                   "' disagrees with explained_variance.npy: the model files do not belong "
                   "together");
     }
   }
   for (int64_t i = 0; model.whiten_ && i < k; ++i) {
     if (!(model.explained_variance_[i] > 0)) {
-      throw Error("'" + Join(folder, "explained_variance.npy") +
+      throw Error("'" + storage::JoinUri(folder, "explained_variance.npy") +
                   "' gives a kept component no variance, which whitening cannot scale");
     }
   }

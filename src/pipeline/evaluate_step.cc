@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <numeric>
 
 #include "classify/metrics.h"
@@ -10,7 +9,6 @@
 #include "pipeline/features_part.h"
 #include "pipeline/for_each_part.h"
 #include "pipeline/pca_steps.h"
-#include "util/byte_codec.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/seconds_since.h"
@@ -100,16 +98,10 @@ classify::MetricsAccumulator EvaluatePart(storage::ObjectStore& store,
 // Rank 0: the per-part metrics merged in part order.
 classify::MetricsAccumulator MergeInPartOrder(const std::vector<std::string>& gathered,
                                               const classify::Classifier& classifier, int top) {
-  std::map<uint64_t, classify::MetricsAccumulator> by_part;
-  for (const std::string& records : gathered) {
-    ByteReader reader(records, "a metrics message");
-    while (!reader.done()) {
-      const uint64_t part = reader.U64();
-      by_part.emplace(part, classify::MetricsAccumulator::Deserialize(reader.Bytes()));
-    }
-  }
   classify::MetricsAccumulator total(classifier.labels(), top);
-  for (const auto& [part, metrics] : by_part) total.Merge(metrics);
+  for (const auto& [part, bytes] : PartResultsInOrder(gathered)) {
+    total.Merge(classify::MetricsAccumulator::Deserialize(bytes));
+  }
   return total;
 }
 
@@ -181,8 +173,7 @@ EvaluateResult EvaluateClassifier(storage::ObjectStore& store, dist::Communicato
   std::string mine;
   ForEachPart(store, comm, parts, outputs, [&](PartTask& task) {
     const classify::MetricsAccumulator metrics = EvaluatePart(store, classifier, task, options.top);
-    AppendU64(mine, static_cast<uint64_t>(task.index));
-    AppendBytes(mine, metrics.Serialize());
+    AppendPartResult(mine, task.index, metrics.Serialize());
   });
   const std::vector<std::string> gathered = comm.Gather(mine);
   std::string text;
@@ -192,9 +183,7 @@ EvaluateResult EvaluateClassifier(storage::ObjectStore& store, dist::Communicato
     metrics["classifier"] = {{"folder", classifier_folder}, {"digest", classifier.digest()}};
     metrics["features"] = {{"folder", options.features}, {"digest", features_digest}};
     text = metrics.dump(2) + "\n";
-    auto file = store.NewWritableFile(options.output + "/metrics.json");
-    file->Append(text);
-    file->Commit();
+    store.Write(options.output + "/metrics.json", text);
   }
   comm.Broadcast(text);
   result.metrics = nlohmann::ordered_json::parse(text);

@@ -1,6 +1,7 @@
 #include "pipeline/for_each_part.h"
 
 #include "parquet/reader.h"
+#include "util/byte_codec.h"
 #include "util/error.h"
 #include "util/version.h"
 
@@ -50,6 +51,23 @@ std::vector<std::string> SharedFeatureParts(storage::ObjectStore& store, dist::C
     parts.push_back(joined.substr(at, end - at));
   }
   return parts;
+}
+
+void AppendPartResult(std::string& records, int64_t part, std::string_view bytes) {
+  AppendU64(records, static_cast<uint64_t>(part));
+  AppendBytes(records, bytes);
+}
+
+std::map<int64_t, std::string> PartResultsInOrder(const std::vector<std::string>& gathered) {
+  std::map<int64_t, std::string> by_part;
+  for (const std::string& records : gathered) {
+    ByteReader reader(records, "a per-part results message");
+    while (!reader.done()) {
+      const auto part = static_cast<int64_t>(reader.U64());
+      by_part.emplace(part, std::string(reader.Bytes()));
+    }
+  }
+  return by_part;
 }
 
 PartTotals ForEachPart(storage::ObjectStore& store, dist::Communicator& comm,

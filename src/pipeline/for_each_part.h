@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dist/communicator.h"
@@ -52,6 +54,13 @@ struct PartTotals {
   int64_t parts_written = 0;
   int64_t parts_resumed = 0;
 };
+
+// Results a step computes per part and merges on rank 0 in part order, so that the merge does
+// not depend on which process took which part: each process appends a (part index, bytes)
+// record per part it did, Communicator::Gather brings every process's records to rank 0, and
+// PartResultsInOrder reads them back ordered by part. Throws Error on a malformed message.
+void AppendPartResult(std::string& records, int64_t part, std::string_view bytes);
+std::map<int64_t, std::string> PartResultsInOrder(const std::vector<std::string>& gathered);
 
 PartTotals ForEachPart(storage::ObjectStore& store, dist::Communicator& comm,
                        const std::vector<std::string>& parts, const PartOutputs& outputs,

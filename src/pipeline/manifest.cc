@@ -49,9 +49,7 @@ void WriteManifest(storage::ObjectStore& store, const OutputLayout& layout,
   manifest["peak_memory_mib"] = RoundTo(static_cast<double>(PeakResidentBytes()) / (1 << 20), 1);
   manifest["outputs"] = outputs;
   if (sections.size() > 1) manifest["step_seconds"] = step_seconds;
-  auto file = store.NewWritableFile(layout.Manifest());
-  file->Append(manifest.dump(2) + "\n");
-  file->Commit();
+  store.Write(layout.Manifest(), manifest.dump(2) + "\n");
 }
 
 }  // namespace fruits::pipeline

@@ -1,13 +1,11 @@
 #include "pipeline/pca_steps.h"
 
 #include <chrono>
-#include <map>
 #include <optional>
 
 #include "parquet/reader.h"
 #include "parquet/writer.h"
 #include "pipeline/features_part.h"
-#include "util/byte_codec.h"
 #include "util/error.h"
 #include "util/log.h"
 #include "util/seconds_since.h"
@@ -47,16 +45,9 @@ std::optional<pca::Moments> PartMoments(FeaturesPartReader& part) {
 pca::Moments MergeInPartOrder(const std::vector<std::string>& gathered,
                               const std::vector<std::string>& parts,
                               const std::string& features_folder) {
-  std::map<uint64_t, pca::Moments> by_part;
-  for (const std::string& records : gathered) {
-    ByteReader reader(records, "a moments message");
-    while (!reader.done()) {
-      const uint64_t part = reader.U64();
-      by_part.emplace(part, pca::Moments::Deserialize(reader.Bytes()));
-    }
-  }
   std::optional<pca::Moments> total;
-  for (auto& [part, moments] : by_part) {
+  for (const auto& [part, bytes] : PartResultsInOrder(gathered)) {
+    pca::Moments moments = pca::Moments::Deserialize(bytes);
     if (!total) {
       total = std::move(moments);
     } else if (moments.dim() != total->dim()) {
@@ -107,8 +98,7 @@ MomentsResult FeaturesMoments(storage::ObjectStore& store, dist::Communicator& c
   std::string mine;
   ForEachPart(store, comm, parts, {}, [&mine](PartTask& task) {
     if (std::optional<pca::Moments> moments = PartMoments(task.input)) {
-      AppendU64(mine, static_cast<uint64_t>(task.index));
-      AppendBytes(mine, moments->Serialize());
+      AppendPartResult(mine, task.index, moments->Serialize());
     }
   });
   MomentsResult result;

@@ -185,7 +185,11 @@ std::vector<int64_t> Candidates(const TrainOptions& options, const pca::PcaModel
   std::set<int64_t> allowed;
   std::vector<int64_t> dropped;
   for (int64_t k : options.k.candidates) {
-    (k <= pca.d_out() ? allowed.insert(k).second : (dropped.push_back(k), true));
+    if (k <= pca.d_out()) {
+      allowed.insert(k);
+    } else {
+      dropped.push_back(k);
+    }
   }
   if (!dropped.empty()) {
     LogWarning("k candidates " + CandidatesText(dropped) + " dropped: the PCA keeps at most " +

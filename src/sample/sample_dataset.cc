@@ -995,12 +995,6 @@ std::string Join(const std::string& root, const std::string& path) {
   return root.back() == '/' ? root + path : root + "/" + path;
 }
 
-void Write(storage::ObjectStore& store, const std::string& path, const std::string& bytes) {
-  auto file = store.NewWritableFile(path);
-  file->Append(bytes);
-  file->Commit();
-}
-
 }  // namespace
 
 const std::vector<std::string>& SampleFruitLabels() {
@@ -1030,8 +1024,8 @@ SampleDatasetSummary WriteSampleDataset(storage::ObjectStore& store, const std::
       std::string folder = Join(root, splits[split].folder + ("/" + summary.labels[label]));
       for (int i = 0; i < splits[split].count; ++i) {
         Rng rng(ImageSeed(options.seed, split, label, i));
-        Write(store, folder + "/" + std::to_string(i) + "_100.jpg",
-              RenderSingle(*kinds[label], rng));
+        store.Write(folder + "/" + std::to_string(i) + "_100.jpg",
+                    RenderSingle(*kinds[label], rng));
         ++summary.images;
       }
     }
@@ -1041,7 +1035,7 @@ SampleDatasetSummary WriteSampleDataset(storage::ObjectStore& store, const std::
     Rng rng(ImageSeed(options.seed, std::size(splits), 0, i));
     std::vector<const FruitKind*> shown;
     std::string jpeg = RenderMulti(kinds, rng, shown);
-    Write(store, Join(root, "test-multiple-fruits/" + MultiFruitName(shown, used)), jpeg);
+    store.Write(Join(root, "test-multiple-fruits/" + MultiFruitName(shown, used)), jpeg);
     ++summary.images;
   }
   return summary;

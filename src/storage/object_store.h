@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/random_access_file.h"
@@ -26,6 +27,12 @@ struct ObjectInfo {
   std::string uri;
   uint64_t size = 0;
 };
+
+// `name` under the folder `folder` ("out" + "model.json" -> "out/model.json"; "s3://b/" + "x" ->
+// "s3://b/x").
+inline std::string JoinUri(const std::string& folder, const std::string& name) {
+  return !folder.empty() && folder.back() == '/' ? folder + name : folder + "/" + name;
+}
 
 class ObjectStore {
  public:
@@ -47,6 +54,12 @@ class ObjectStore {
   }
 
   virtual std::unique_ptr<WritableFile> NewWritableFile(const std::string& uri) = 0;
+  // A whole object at once, published atomically (NewWritableFile, Append, Commit).
+  void Write(const std::string& uri, std::string_view bytes) {
+    std::unique_ptr<WritableFile> file = NewWritableFile(uri);
+    file->Append(bytes);
+    file->Commit();
+  }
   virtual std::unique_ptr<RandomAccessFile> NewRandomAccessFile(const std::string& uri) = 0;
   // Whether an object or a folder is at `uri`, when the store can tell: true when there is one,
   // false when there is none (missing, or a path through a file). Throws fruits::Error naming
