@@ -56,6 +56,7 @@ classify::MetricsAccumulator EvaluatePart(storage::ObjectStore& store,
                   std::to_string(classifier.pca().d_in()) +
                   ": evaluate on features of the model it was trained with");
     }
+    part.CheckFinite("the classifier");
     probabilities.resize(static_cast<size_t>(part.rows() * num_labels));
     classifier.Classify(part.features().data(), part.rows(), probabilities.data());
     columns.Clear();

@@ -1,5 +1,6 @@
 #include "pipeline/features_part.h"
 
+#include "pca/moments.h"
 #include "util/error.h"
 
 namespace fruits::pipeline {
@@ -73,6 +74,16 @@ bool FeaturesPartReader::Next() {
     return true;
   }
   return false;
+}
+
+void FeaturesPartReader::CheckFinite(const std::string& user) const {
+  const int64_t bad = pca::FirstNonFiniteRow(features().data(), rows(), dim());
+  if (bad >= 0) {
+    throw Error("the features of '" + paths()[bad] + "' (in " + part_ +
+                ") hold NaN or infinity: " + user +
+                " cannot use them; check the model and its preprocessing, or leave that "
+                "image out");
+  }
 }
 
 }  // namespace fruits::pipeline

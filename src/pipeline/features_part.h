@@ -84,6 +84,9 @@ class FeaturesPartReader {
   const std::vector<std::string>& labels() const { return columns_[1].strings; }
   // rows() x dim() floats, row-major.
   std::span<const float> features() const { return columns_[2].floats; }
+  // Throws Error naming the image of the current row group's first row whose features hold NaN
+  // or an infinity: `user` ("PCA", "the classifier") cannot use them.
+  void CheckFinite(const std::string& user) const;
 
  private:
   std::string part_;

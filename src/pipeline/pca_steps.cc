@@ -29,12 +29,7 @@ std::optional<pca::Moments> PartMoments(FeaturesPartReader& part) {
   std::optional<pca::Moments> moments;
   while (part.Next()) {
     if (!moments) moments.emplace(part.dim());
-    const int64_t bad = pca::FirstNonFiniteRow(part.features().data(), part.rows(), part.dim());
-    if (bad >= 0) {
-      throw Error("the features of '" + part.paths()[bad] + "' (in " + part.part() +
-                  ") hold NaN or infinity: PCA cannot use them; check the model and its "
-                  "preprocessing, or leave that image out");
-    }
+    part.CheckFinite("PCA");
     moments->Add(part.features().data(), part.rows());
   }
   return moments;

@@ -90,12 +90,7 @@ ProjectedRows Project(storage::ObjectStore& store, const std::vector<std::string
                     " features per row, the PCA was fitted on " + std::to_string(pca.d_in()) +
                     ": use features of the same model");
       }
-      const int64_t bad = pca::FirstNonFiniteRow(part.features().data(), part.rows(), part.dim());
-      if (bad >= 0) {
-        throw Error("the features of '" + part.paths()[bad] + "' (in " + uri +
-                    ") hold NaN or infinity: check the model and its preprocessing, or leave "
-                    "that image out");
-      }
+      part.CheckFinite("the classifier");
       for (int64_t r = 0; r < part.rows(); ++r) {
         if (part.labels()[r].empty()) {
           throw Error("'" + part.paths()[r] + "' (in " + uri +

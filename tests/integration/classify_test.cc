@@ -433,6 +433,17 @@ TEST_F(ClassifyCli, BadInputsGetTheirMessage) {
   EXPECT_EQ(small.exit_code, 1);
   ExpectContains(small.err, "holds 4 features per row, the classifier takes 1280");
   EXPECT_FALSE(fs::exists(out.File("e2/metrics.json")));
+  // Test features holding NaN: named, not a broken contract deep in the metrics.
+  const FeatureRows& real = train_rows_;
+  std::vector<float> two(real.x.begin(), real.x.begin() + 2 * real.dim);
+  two[real.dim + 7] = std::nanf("");
+  WriteFeaturesPart(out.File("nan_test/part-00000.parquet"), {real.paths[0], real.paths[1]},
+                    {real.labels[0], real.labels[1]}, two, real.dim);
+  auto nan_test = Evaluate(out.File("clf"), out.File("nan_test"), out.File("e3"));
+  EXPECT_EQ(nan_test.exit_code, 1);
+  ExpectContains(nan_test.err, "'" + real.paths[1] + "'");
+  ExpectContains(nan_test.err, "hold NaN or infinity: the classifier cannot use them");
+  EXPECT_FALSE(fs::exists(out.File("e3/metrics.json")));
 }
 
 TEST_F(ClassifyCli, LabelsAbsentFromTrainingAreCountedAndNamed) {
