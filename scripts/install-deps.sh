@@ -13,6 +13,7 @@ packages=(
   libopenblas-dev liblapacke-dev
   libcurl4-openssl-dev libssl-dev libpugixml-dev
   libopenmpi-dev openmpi-bin
+  libcpp-httplib-dev
 )
 # Tests, benchmarks and formatting.
 packages+=(libgtest-dev libgmock-dev libbenchmark-dev clang clang-format nodejs ccache ninja-build)
@@ -24,6 +25,8 @@ if [ "${1:-}" = "--tests" ]; then
   packages+=(iproute2)
   # curl asks the S3 tests' fault proxy for its counts.
   packages+=(curl)
+  # The web page of `fruits serve` is tested in a real browser (driven by npm puppeteer-core).
+  packages+=(chromium)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 
@@ -40,13 +43,17 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-# Independent references the tests compare against (DuckDB reads our Parquet files).
+# Independent references the tests compare against (DuckDB reads our Parquet files, onnxruntime
+# runs our exported ONNX files).
 # Installed again only when the lock file's content changed (timestamps differ between clones).
 if [ "${1:-}" = "--tests" ]; then
   lock_sum=$(sha256sum tests/references/package-lock.json | cut -d' ' -f1)
   stamp=tests/references/node_modules/.fruits-lock.sha256
   if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
-    npm ci --prefix tests/references --no-audit --no-fund --loglevel=error
+    # onnxruntime-node's install script would download GPU binaries: the CPU build it ships is
+    # all the tests use, and the machine has no internet.
+    ONNXRUNTIME_NODE_INSTALL=skip \
+      npm ci --prefix tests/references --no-audit --no-fund --loglevel=error
     echo "$lock_sum" >"$stamp"
   fi
 fi
