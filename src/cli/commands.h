@@ -36,5 +36,6 @@ void AddExtractCommand(CLI::App& app, const std::string& command_line, dist::Com
 void AddPcaCommand(CLI::App& app, dist::Communicator& comm);
 void AddClassifyCommands(CLI::App& app, dist::Communicator& comm);
 void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
+void AddServeCommand(CLI::App& app);
 
 }  // namespace fruits::cli
