@@ -32,8 +32,7 @@ void Serve(ServeFlags& flags) {
   if (!max_body.ok()) throw UsageError("--max-body: " + max_body.error());
   if (max_body.value() == 0) throw UsageError("--max-body must be at least 1 byte");
   flags.options.http.max_body = max_body.value();
-  // Before anything starts a thread (the engine's pool included): every thread must block the
-  // stop signals, so that they reach the one waiting for them.
+  // From here on a SIGTERM is a request to stop, also while the model loads.
   serve::StopSignals signals;
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.s3);
   app::AppModelOptions model_options;
