@@ -38,5 +38,6 @@ void AddClassifyCommands(CLI::App& app, dist::Communicator& comm);
 // `fruits export` and `fruits classify`: the app model.
 void AddAppCommands(CLI::App& app);
 void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
+void AddServeCommand(CLI::App& app);
 
 }  // namespace fruits::cli

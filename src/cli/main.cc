@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   fruits::cli::AddPcaCommand(app, *comm);
   fruits::cli::AddClassifyCommands(app, *comm);
   fruits::cli::AddAppCommands(app);
+  fruits::cli::AddServeCommand(app);
   fruits::cli::AddInspectCommand(app);
   fruits::cli::AddModelCommand(app);
   fruits::cli::AddDatasetCommand(app);
