@@ -35,6 +35,9 @@ void AddDatasetCommand(CLI::App& app);
 void AddExtractCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
 void AddPcaCommand(CLI::App& app, dist::Communicator& comm);
 void AddClassifyCommands(CLI::App& app, dist::Communicator& comm);
+// `fruits export` and `fruits classify`: the app model.
+void AddAppCommands(CLI::App& app);
 void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
+void AddServeCommand(CLI::App& app);
 
 }  // namespace fruits::cli

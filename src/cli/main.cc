@@ -75,6 +75,8 @@ int main(int argc, char** argv) {
   fruits::cli::AddExtractCommand(app, command_line, *comm);
   fruits::cli::AddPcaCommand(app, *comm);
   fruits::cli::AddClassifyCommands(app, *comm);
+  fruits::cli::AddAppCommands(app);
+  fruits::cli::AddServeCommand(app);
   fruits::cli::AddInspectCommand(app);
   fruits::cli::AddModelCommand(app);
   fruits::cli::AddDatasetCommand(app);

@@ -252,20 +252,14 @@ Preprocessor::Preprocessor(const PreprocessOptions& options) : options_(options)
         case Normalization::kMobileNet:
           y = x / 127.5f - 1.0f;
           break;
-        case Normalization::kImageNet: {
-          static constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
-          static constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
-          // Grey: the three channels' mean and std averaged.
-          static constexpr float kGreyMean = 0.449f, kGreyStd = 0.226f;
-          y = (x / 255.0f - (grey ? kGreyMean : kMean[c])) / (grey ? kGreyStd : kStd[c]);
+        case Normalization::kImageNet:
+          y = (x / 255.0f - (grey ? kImageNetGreyMean : kImageNetMean[c])) /
+              (grey ? kImageNetGreyStd : kImageNetStd[c]);
           break;
-        }
-        case Normalization::kCaffe: {
-          static constexpr float kMeanBgr[3] = {103.939f, 116.779f, 123.68f};
+        case Normalization::kCaffe:
           source_channel_[c] = 2 - c;
-          y = x - kMeanBgr[c];
+          y = x - kCaffeMeanBgr[c];
           break;
-        }
         case Normalization::kNone:
           break;
       }

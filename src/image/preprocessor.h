@@ -38,6 +38,14 @@ enum class Normalization {
   kNone,      // RGB, x as is (0..255)
 };
 
+// The constants of the normalisations above (float32, as Keras and torchvision write them).
+inline constexpr float kImageNetMean[3] = {0.485f, 0.456f, 0.406f};
+inline constexpr float kImageNetStd[3] = {0.229f, 0.224f, 0.225f};
+// Grey models: the three channels' mean and std averaged.
+inline constexpr float kImageNetGreyMean = 0.449f;
+inline constexpr float kImageNetGreyStd = 0.226f;
+inline constexpr float kCaffeMeanBgr[3] = {103.939f, 116.779f, 123.68f};
+
 struct PreprocessOptions {
   int64_t width = 224;
   int64_t height = 224;

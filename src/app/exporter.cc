@@ -1,0 +1,480 @@
+#include "app/exporter.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/version_converter/convert.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "app/app_metadata.h"
+#include "image/preprocessor.h"
+#include "model/feature_layer.h"
+#include "model/graph_edit.h"
+#include "util/error.h"
+#include "util/version.h"
+
+namespace fruits::app {
+
+namespace {
+
+// The opset the graph is written against (the target: onnxruntime-mobile and -web run it).
+constexpr int64_t kOpset = 13;
+constexpr int64_t kIrVersion = 7;  // the IR version that brought opset 13
+
+// How the classifier's features were made, from model.json's "model.preprocessing", written by
+// the pipeline as "mobilenet, bicubic resize to 64x64, NCHW".
+struct TrainingPreprocessing {
+  image::Normalization normalization = image::Normalization::kMobileNet;
+  image::ResizeFilter filter = image::ResizeFilter::kBicubic;
+  int64_t width = 0;
+  int64_t height = 0;
+};
+
+TrainingPreprocessing ParsePreprocessing(const std::string& text) {
+  const auto fail = [&]() -> TrainingPreprocessing {
+    throw UsageError("the classifier's model.json records preprocessing '" + text +
+                     "', which fruits export cannot read; retrain it with this fruits version");
+  };
+  const size_t comma = text.find(", ");
+  const size_t resize = text.find(" resize to ");
+  if (comma == std::string::npos || resize == std::string::npos || resize < comma) return fail();
+  TrainingPreprocessing result;
+  try {
+    result.normalization = image::ParseNormalization(text.substr(0, comma));
+    result.filter = image::ParseResizeFilter(text.substr(comma + 2, resize - comma - 2));
+  } catch (const UsageError&) {
+    return fail();
+  }
+  const std::string size = text.substr(resize + 11);
+  if (std::sscanf(size.c_str(), "%ldx%ld", &result.width, &result.height) != 2) return fail();
+  return result;
+}
+
+// Appends nodes and initializers to a graph under names of our own ("fruits/...").
+class GraphWriter {
+ public:
+  explicit GraphWriter(onnx::GraphProto& graph) : graph_(graph) {}
+
+  std::string Floats(const std::string& name, const std::vector<int64_t>& dims,
+                     const std::vector<float>& values) {
+    onnx::TensorProto& tensor = *graph_.add_initializer();
+    tensor.set_name(name);
+    tensor.set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : dims) tensor.add_dims(d);
+    tensor.set_raw_data(values.data(), values.size() * sizeof(float));
+    return name;
+  }
+
+  std::string Int64s(const std::string& name, const std::vector<int64_t>& values) {
+    onnx::TensorProto& tensor = *graph_.add_initializer();
+    tensor.set_name(name);
+    tensor.set_data_type(onnx::TensorProto::INT64);
+    tensor.add_dims(static_cast<int64_t>(values.size()));
+    for (int64_t v : values) tensor.add_int64_data(v);
+    return name;
+  }
+
+  onnx::NodeProto& Node(const std::string& op_type, const std::vector<std::string>& inputs,
+                        const std::string& output) {
+    onnx::NodeProto& node = *graph_.add_node();
+    node.set_op_type(op_type);
+    node.set_name(output);
+    for (const std::string& input : inputs) node.add_input(input);
+    node.add_output(output);
+    return node;
+  }
+
+  static void Int(onnx::NodeProto& node, const std::string& name, int64_t value) {
+    onnx::AttributeProto& attribute = *node.add_attribute();
+    attribute.set_name(name);
+    attribute.set_type(onnx::AttributeProto::INT);
+    attribute.set_i(value);
+  }
+
+  static void Ints(onnx::NodeProto& node, const std::string& name,
+                   const std::vector<int64_t>& values) {
+    onnx::AttributeProto& attribute = *node.add_attribute();
+    attribute.set_name(name);
+    attribute.set_type(onnx::AttributeProto::INTS);
+    for (int64_t v : values) attribute.add_ints(v);
+  }
+
+ private:
+  onnx::GraphProto& graph_;
+};
+
+// A graph input or output: element type and dimensions ("batch" for a negative one).
+void Describe(onnx::ValueInfoProto& value, const std::string& name, int32_t elem_type,
+              const std::vector<int64_t>& dims) {
+  value.set_name(name);
+  auto& tensor_type = *value.mutable_type()->mutable_tensor_type();
+  tensor_type.set_elem_type(elem_type);
+  auto& shape = *tensor_type.mutable_shape();
+  for (int64_t d : dims) {
+    if (d < 0) {
+      shape.add_dim()->set_dim_param("batch");
+    } else {
+      shape.add_dim()->set_dim_value(d);
+    }
+  }
+}
+
+// The training normalisation as float32 nodes, in the Preprocessor's order of operations (so the
+// backbone sees the same values): constants shaped for the channel axis of `layout`.
+std::string Normalize(GraphWriter& writer, std::string x, image::Normalization normalization,
+                      model::Layout layout) {
+  const std::vector<int64_t> channel_dims =
+      layout == model::Layout::kNchw ? std::vector<int64_t>{1, 3, 1, 1} : std::vector<int64_t>{3};
+  const auto per_channel = [&](const std::string& name, const float(&values)[3]) {
+    return writer.Floats(name, channel_dims, {values[0], values[1], values[2]});
+  };
+  switch (normalization) {
+    case image::Normalization::kMobileNet:
+      x = writer.Node("Div", {x, writer.Floats("fruits/127.5", {}, {127.5f})}, "fruits/scaled")
+              .output(0);
+      return writer.Node("Sub", {x, writer.Floats("fruits/1", {}, {1.0f})}, "fruits/normalized")
+          .output(0);
+    case image::Normalization::kImageNet:
+      x = writer.Node("Div", {x, writer.Floats("fruits/255", {}, {255.0f})}, "fruits/scaled")
+              .output(0);
+      x = writer
+              .Node("Sub", {x, per_channel("fruits/imagenet_mean", image::kImageNetMean)},
+                    "fruits/centred")
+              .output(0);
+      return writer
+          .Node("Div", {x, per_channel("fruits/imagenet_std", image::kImageNetStd)},
+                "fruits/normalized")
+          .output(0);
+    case image::Normalization::kCaffe: {
+      onnx::NodeProto& bgr =
+          writer.Node("Gather", {x, writer.Int64s("fruits/bgr_order", {2, 1, 0})}, "fruits/bgr");
+      GraphWriter::Int(bgr, "axis", layout == model::Layout::kNchw ? 1 : 3);
+      return writer
+          .Node("Sub", {bgr.output(0), per_channel("fruits/caffe_mean_bgr", image::kCaffeMeanBgr)},
+                "fruits/normalized")
+          .output(0);
+    }
+    case image::Normalization::kNone:
+      return x;
+  }
+  return x;
+}
+
+std::vector<float> ToFloats(const std::vector<double>& values) {
+  return {values.begin(), values.end()};
+}
+
+// components (k x d, row-major) transposed: the d x k right operand of MatMul.
+std::vector<float> Transposed(const std::vector<double>& components, int64_t k, int64_t d) {
+  std::vector<float> out(static_cast<size_t>(k * d));
+  for (int64_t i = 0; i < k; ++i) {
+    for (int64_t j = 0; j < d; ++j) out[j * k + i] = static_cast<float>(components[i * d + j]);
+  }
+  return out;
+}
+
+// PCA, classifier, Softmax, ArgMax and the labels after `features`; returns nothing: the graph's
+// outputs are named in the file's metadata.
+void AppendHead(GraphWriter& writer, const std::string& features,
+                const classify::Classifier& classifier) {
+  const pca::PcaModel& pca = classifier.pca();
+  const int64_t d = pca.d_in();
+  const int64_t k = pca.d_out();
+  std::string x =
+      writer
+          .Node("Sub", {features, writer.Floats("fruits/pca_mean", {d}, ToFloats(pca.mean()))},
+                "fruits/pca_centred")
+          .output(0);
+  x = writer
+          .Node("MatMul",
+                {x, writer.Floats("fruits/pca_components_t", {d, k},
+                                  Transposed(pca.components(), k, d))},
+                "fruits/pca")
+          .output(0);
+  if (pca.whiten()) {
+    std::vector<float> scale(static_cast<size_t>(k));
+    for (int64_t i = 0; i < k; ++i) {
+      scale[i] = static_cast<float>(1.0 / std::sqrt(pca.explained_variance()[i]));
+    }
+    x = writer
+            .Node("Mul", {x, writer.Floats("fruits/pca_whitening", {k}, scale)},
+                  "fruits/pca_whitened")
+            .output(0);
+  }
+  const classify::SoftmaxRegression& regression = classifier.regression();
+  const int64_t c = regression.num_labels();
+  onnx::NodeProto& gemm = writer.Node(
+      "Gemm",
+      {x, writer.Floats("fruits/classifier_weights", {c, k}, ToFloats(regression.weights())),
+       writer.Floats("fruits/classifier_bias", {c}, ToFloats(regression.bias()))},
+      "fruits/logits");
+  GraphWriter::Int(gemm, "transB", 1);
+  GraphWriter::Int(writer.Node("Softmax", {gemm.output(0)}, "probabilities"), "axis", 1);
+  onnx::NodeProto& argmax = writer.Node("ArgMax", {"probabilities"}, "label_index");
+  GraphWriter::Int(argmax, "axis", 1);
+  GraphWriter::Int(argmax, "keepdims", 0);
+  onnx::NodeProto& labels = writer.Node("Constant", {}, "labels");
+  onnx::AttributeProto& value = *labels.add_attribute();
+  value.set_name("value");
+  value.set_type(onnx::AttributeProto::TENSOR);
+  onnx::TensorProto& tensor = *value.mutable_t();
+  tensor.set_data_type(onnx::TensorProto::STRING);
+  tensor.add_dims(c);
+  for (const std::string& label : classifier.labels()) tensor.add_string_data(label);
+}
+
+std::string ResizeRule(image::ResizeFilter filter) {
+  switch (filter) {
+    case image::ResizeFilter::kBicubic:
+      return "Pillow Image.resize BICUBIC: cubic convolution a = -0.5, support widened by the "
+             "scale when downscaling (antialiased), 8-bit result rounded";
+    case image::ResizeFilter::kBilinear:
+      return "Pillow Image.resize BILINEAR: triangle filter, support widened by the scale when "
+             "downscaling (antialiased), 8-bit result rounded";
+    case image::ResizeFilter::kArea:
+      return "Pillow Image.resize BOX: the average of the pixels each output pixel covers";
+    case image::ResizeFilter::kNearest:
+      return "Pillow Image.resize NEAREST";
+  }
+  return "";
+}
+
+std::string NormalizationRule(image::Normalization normalization) {
+  switch (normalization) {
+    case image::Normalization::kMobileNet:
+      return "x / 127.5 - 1";
+    case image::Normalization::kImageNet:
+      return "(x / 255 - mean) / std, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)";
+    case image::Normalization::kCaffe:
+      return "BGR order, x - mean, mean (103.939, 116.779, 123.68)";
+    case image::Normalization::kNone:
+      return "x";
+  }
+  return "";
+}
+
+void AddMetadata(onnx::ModelProto& proto, const std::string& key, const std::string& value) {
+  onnx::StringStringEntryProto& entry = *proto.add_metadata_props();
+  entry.set_key(key);
+  entry.set_value(value);
+}
+
+// The backbone as the export needs it: the model the features came from, at opset 13 or later,
+// with the training image size.
+model::OnnxModel PrepareBackbone(model::OnnxModel backbone, const nlohmann::ordered_json& trained,
+                                 const TrainingPreprocessing& preprocessing) {
+  const std::string trained_sha = trained.value("sha256", "");
+  if (!trained_sha.empty() && trained_sha != backbone.sha256()) {
+    throw UsageError("the classifier was trained on features of another model (SHA-256 " +
+                     trained_sha + "), not '" + backbone.source() + "' (" + backbone.sha256() +
+                     "): export it with the model its features were extracted with");
+  }
+  if (backbone.input().channels != 3) {
+    throw UsageError("model '" + backbone.source() + "' takes " +
+                     std::to_string(backbone.input().channels) +
+                     "-channel images; fruits export writes RGB app models only");
+  }
+  if (backbone.opset() < kOpset) {
+    onnx::ModelProto converted;
+    try {
+      converted = onnx::version_conversion::ConvertVersion(backbone.proto(), kOpset);
+    } catch (const std::exception& e) {
+      throw Error("model '" + backbone.source() + "' (opset " + std::to_string(backbone.opset()) +
+                  ") cannot be converted to opset 13: " + e.what());
+    }
+    std::string bytes;
+    converted.SerializeToString(&bytes);
+    backbone = model::OnnxModel::Parse(bytes, backbone.source());
+  }
+  backbone.SetInputSize(preprocessing.height, preprocessing.width);
+  const model::FeatureLayer layer =
+      model::ChooseFeatureLayer(backbone, trained.value("feature_layer", ""));
+  model::CutAtFeatureLayer(backbone, layer);
+  return backbone;
+}
+
+}  // namespace
+
+std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier& classifier,
+                           const ExportOptions& options) {
+  const nlohmann::ordered_json trained =
+      classifier.description().value("model", nlohmann::ordered_json::object());
+  const TrainingPreprocessing preprocessing =
+      ParsePreprocessing(trained.value("preprocessing", ""));
+  const std::string source_sha256 = backbone.sha256();
+  backbone = PrepareBackbone(std::move(backbone), trained, preprocessing);
+  const model::ImageInput input = backbone.input();
+  const std::string features = backbone.OutputNames().at(0);
+  const std::vector<int64_t> feature_shape =
+      backbone.TensorShape(features).value_or(std::vector<int64_t>{});
+  if (feature_shape.size() == 2 && feature_shape[1] > 0 &&
+      feature_shape[1] != classifier.pca().d_in()) {
+    throw UsageError("the classifier takes " + std::to_string(classifier.pca().d_in()) +
+                     " features, but feature layer '" + features + "' of '" + backbone.source() +
+                     "' gives another number");
+  }
+
+  onnx::ModelProto proto = backbone.proto();
+  onnx::GraphProto backbone_graph = proto.graph();
+  onnx::GraphProto& graph = *proto.mutable_graph();
+  graph.clear_node();
+  graph.clear_input();
+  graph.clear_output();
+  graph.clear_value_info();
+  graph.set_name("fruit_classifier");
+
+  // The image in, and the pixels as floats in the backbone's layout.
+  const bool uint8 = options.input == InputType::kUint8;
+  Describe(*graph.add_input(), "image", uint8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::FLOAT,
+           {-1, input.height, input.width, 3});
+  GraphWriter writer(graph);
+  std::string pixels = "image";
+  if (uint8) {
+    onnx::NodeProto& cast = writer.Node("Cast", {"image"}, "fruits/pixels");
+    GraphWriter::Int(cast, "to", onnx::TensorProto::FLOAT);
+    pixels = cast.output(0);
+  }
+  std::string x = pixels;
+  if (input.layout == model::Layout::kNchw) {
+    onnx::NodeProto& transpose = writer.Node("Transpose", {x}, "fruits/pixels_nchw");
+    GraphWriter::Ints(transpose, "perm", {0, 3, 1, 2});
+    x = transpose.output(0);
+  }
+  x = Normalize(writer, x, preprocessing.normalization, input.layout);
+
+  // The backbone, reading the normalised pixels where it read its input.
+  for (const onnx::ValueInfoProto& value : backbone_graph.input()) {
+    if (value.name() != input.name) *graph.add_input() = value;  // initializer inputs (IR < 4)
+  }
+  for (onnx::NodeProto node : backbone_graph.node()) {
+    for (std::string& name : *node.mutable_input()) {
+      if (name == input.name) name = x;
+    }
+    *graph.add_node() = std::move(node);
+  }
+  AppendHead(writer, features, classifier);
+
+  const int64_t c = classifier.num_labels();
+  Describe(*graph.add_output(), "probabilities", onnx::TensorProto::FLOAT, {-1, c});
+  Describe(*graph.add_output(), "label_index", onnx::TensorProto::INT64, {-1});
+  Describe(*graph.add_output(), "labels", onnx::TensorProto::STRING, {c});
+
+  proto.set_ir_version(std::max<int64_t>(proto.ir_version(), kIrVersion));
+  proto.set_producer_name("fruits");
+  proto.set_producer_version(kVersion);
+  proto.set_doc_string(
+      "Fruit classifier: RGB image resized as in the 'preprocessing' metadata -> probabilities, "
+      "label_index, labels. Written by fruits export.");
+  proto.clear_metadata_props();
+  const nlohmann::ordered_json labels_json = classifier.labels();
+  AddMetadata(proto, metadata::kLabels, labels_json.dump());
+  const nlohmann::ordered_json preprocessing_json = {
+      {"input", uint8 ? "uint8" : "float32"},
+      {"layout", "NHWC"},
+      {"channels", "RGB"},
+      {"height", input.height},
+      {"width", input.width},
+      {"resize", image::ToString(preprocessing.filter)},
+      {"resize_rule", ResizeRule(preprocessing.filter)},
+      {"normalization", image::ToString(preprocessing.normalization)},
+      {"normalization_rule",
+       NormalizationRule(preprocessing.normalization) + " (inside the graph)"}};
+  AddMetadata(proto, metadata::kPreprocessing, preprocessing_json.dump());
+  AddMetadata(proto, metadata::kFruitsVersion, kVersion);
+  AddMetadata(proto, metadata::kSourceModelSha256, source_sha256);
+  AddMetadata(proto, metadata::kFeatureLayer, trained.value("feature_layer", ""));
+  AddMetadata(proto, metadata::kClassifierDigest, classifier.digest());
+  if (options.accuracy) {
+    AddMetadata(proto, metadata::kEvaluationAccuracy, nlohmann::json(*options.accuracy).dump());
+  }
+  const nlohmann::ordered_json graph_json = {{"pixels", pixels},
+                                             {"features", features},
+                                             {"probabilities", "probabilities"},
+                                             {"label_index", "label_index"},
+                                             {"labels", "labels"}};
+  AddMetadata(proto, metadata::kGraph, graph_json.dump());
+
+  try {
+    onnx::checker::check_model(proto);
+  } catch (const std::exception& e) {
+    throw Error(std::string("internal error: the exported graph fails the ONNX checker: ") +
+                e.what());
+  }
+  std::string bytes;
+  proto.SerializeToString(&bytes);
+  return bytes;
+}
+
+}  // namespace fruits::app
+
+namespace fruits::app {
+
+namespace {
+
+struct Evaluation {
+  std::optional<double> accuracy;
+  std::string source;
+};
+
+// The accuracy in `metrics_uri` when it evaluated this classifier; `required`: refuse otherwise.
+Evaluation ReadEvaluation(storage::ObjectStore& store, const std::string& metrics_uri,
+                          const std::string& classifier_digest, bool required) {
+  Result<std::string> bytes = store.Read(metrics_uri);
+  if (!bytes.ok()) {
+    if (required)
+      throw UsageError("cannot read evaluation '" + metrics_uri + "': " + bytes.error());
+    return {};
+  }
+  const nlohmann::json metrics = nlohmann::json::parse(bytes.value(), nullptr, false);
+  const bool matches = metrics.is_object() && metrics.contains("accuracy") &&
+                       metrics["accuracy"].is_number() && metrics.contains("classifier") &&
+                       metrics["classifier"].value("digest", "") == classifier_digest;
+  if (!matches) {
+    if (required) {
+      throw UsageError("evaluation '" + metrics_uri +
+                       "' is not an evaluation of this classifier (its classifier digest "
+                       "differs): give the EVAL folder fruits evaluate wrote for it");
+    }
+    return {};
+  }
+  return {metrics["accuracy"].get<double>(), metrics_uri};
+}
+
+std::string Parent(const std::string& folder) {
+  std::string trimmed = folder;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  const size_t slash = trimmed.find_last_of('/');
+  return slash == std::string::npos ? "." : trimmed.substr(0, slash);
+}
+
+}  // namespace
+
+ExportSummary ExportFiles(storage::ObjectStore& store, const ExportRequest& request) {
+  const classify::Classifier classifier = classify::Classifier::Load(store, request.classifier);
+  Evaluation evaluation;
+  if (!request.evaluation.empty()) {
+    const bool is_file = request.evaluation.ends_with(".json");
+    evaluation = ReadEvaluation(
+        store, is_file ? request.evaluation : storage::JoinUri(request.evaluation, "metrics.json"),
+        classifier.digest(), true);
+  } else {
+    for (const std::string& candidate :
+         {storage::JoinUri(request.classifier, "metrics.json"),
+          storage::JoinUri(storage::JoinUri(Parent(request.classifier), "evaluation"),
+                           "metrics.json")}) {
+      if (evaluation.accuracy || !store.Exists(candidate)) continue;
+      evaluation = ReadEvaluation(store, candidate, classifier.digest(), false);
+    }
+  }
+  const std::string bytes =
+      ExportAppModel(model::OnnxModel::Read(store, request.model), classifier,
+                     ExportOptions{.input = request.input, .accuracy = evaluation.accuracy});
+  store.Write(request.output, bytes);
+  return {static_cast<int64_t>(bytes.size()), classifier.num_labels(), evaluation.accuracy,
+          evaluation.source};
+}
+
+}  // namespace fruits::app
