@@ -176,6 +176,23 @@ std::vector<float> Transposed(const std::vector<double>& components, int64_t k, 
   return out;
 }
 
+// The backbone's Transpose(perm = [0, 3, 1, 2]) of its NHWC input when that is the input's only
+// reader (tf2onnx's Keras exports), or nullptr.
+const onnx::NodeProto* NhwcInputTranspose(const onnx::GraphProto& graph, const std::string& input) {
+  const onnx::NodeProto* transpose = nullptr;
+  for (const onnx::NodeProto& node : graph.node()) {
+    const auto& inputs = node.input();
+    if (std::find(inputs.begin(), inputs.end(), input) == inputs.end()) continue;
+    const onnx::AttributeProto* perm = model::graph::FindAttribute(node, "perm");
+    const bool to_nchw = node.op_type() == "Transpose" && perm != nullptr &&
+                         std::vector<int64_t>(perm->ints().begin(), perm->ints().end()) ==
+                             std::vector<int64_t>{0, 3, 1, 2};
+    if (!to_nchw || transpose != nullptr) return nullptr;
+    transpose = &node;
+  }
+  return transpose;
+}
+
 // PCA, classifier, Softmax, ArgMax and the labels after `features`; returns nothing: the graph's
 // outputs are named in the file's metadata.
 void AppendHead(GraphWriter& writer, const std::string& features,
@@ -337,23 +354,35 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
     GraphWriter::Int(cast, "to", onnx::TensorProto::FLOAT);
     pixels = cast.output(0);
   }
+  // The normalisation runs on NCHW pixels where it can: after our Transpose for an NCHW
+  // backbone, after the backbone's own first Transpose for a Keras export (tf2onnx), which keeps
+  // that Transpose on the input as engines expect it. Otherwise on NHWC pixels.
   std::string x = pixels;
+  std::string replaced = input.name;  // the tensor the normalised pixels stand for
+  const onnx::NodeProto* keras_transpose = NhwcInputTranspose(backbone_graph, input.name);
   if (input.layout == model::Layout::kNchw) {
     onnx::NodeProto& transpose = writer.Node("Transpose", {x}, "fruits/pixels_nchw");
     GraphWriter::Ints(transpose, "perm", {0, 3, 1, 2});
     x = transpose.output(0);
+  } else if (keras_transpose != nullptr) {
+    onnx::NodeProto& transpose = *graph.add_node() = *keras_transpose;
+    transpose.set_input(0, x);
+    x = transpose.output(0);
+    replaced = x;
   }
-  x = Normalize(writer, x, preprocessing.normalization, input.layout);
+  const model::Layout normalised_layout = x == pixels ? model::Layout::kNhwc : model::Layout::kNchw;
+  x = Normalize(writer, x, preprocessing.normalization, normalised_layout);
 
-  // The backbone, reading the normalised pixels where it read its input.
+  // The backbone, reading the normalised pixels where it read `replaced`.
   for (const onnx::ValueInfoProto& value : backbone_graph.input()) {
     if (value.name() != input.name) *graph.add_input() = value;  // initializer inputs (IR < 4)
   }
-  for (onnx::NodeProto node : backbone_graph.node()) {
+  for (const onnx::NodeProto& original : backbone_graph.node()) {
+    if (&original == keras_transpose) continue;
+    onnx::NodeProto& node = *graph.add_node() = original;
     for (std::string& name : *node.mutable_input()) {
-      if (name == input.name) name = x;
+      if (name == replaced) name = x;
     }
-    *graph.add_node() = std::move(node);
   }
   AppendHead(writer, features, classifier);
 

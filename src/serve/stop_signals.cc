@@ -10,12 +10,10 @@ StopSignals::StopSignals() {
   sigemptyset(&signals_);
   sigaddset(&signals_, SIGTERM);
   sigaddset(&signals_, SIGINT);
-  if (pthread_sigmask(SIG_BLOCK, &signals_, &previous_mask_) != 0) {
+  if (pthread_sigmask(SIG_BLOCK, &signals_, nullptr) != 0) {
     throw Error("cannot block SIGTERM and SIGINT for a graceful shutdown");
   }
 }
-
-StopSignals::~StopSignals() { pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr); }
 
 int StopSignals::Wait() {
   waiter_ = pthread_self();

@@ -3,8 +3,10 @@
 // The constructor blocks both signals in the calling thread, and so in every thread it starts
 // afterwards (threads inherit the mask): construct it first in the command, before the model's
 // engine or the server start threads, or a signal may land in a thread that would die of it.
-// Wait() then takes the next one with sigwait(). The destructor restores the mask; signals that
-// arrived meanwhile stay pending and take their default action then.
+// Wait() then takes the next one with sigwait(). The signals stay blocked for the rest of the
+// process, the destructor included: a second SIGTERM during the shutdown is ignored rather than
+// killing the process while it answers the requests in flight (the shutdown is bounded by the
+// server's read and write timeouts).
 // Not copyable; Wait() and Interrupt() may be called from different threads.
 #pragma once
 
@@ -18,7 +20,6 @@ namespace fruits::serve {
 class StopSignals {
  public:
   StopSignals();
-  ~StopSignals();
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
 
@@ -30,7 +31,6 @@ class StopSignals {
 
  private:
   sigset_t signals_;
-  sigset_t previous_mask_;
   std::atomic<bool> interrupted_{false};
   std::atomic<bool> waiting_{false};
   pthread_t waiter_{};

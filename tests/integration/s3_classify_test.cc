@@ -1,6 +1,7 @@
-// `fruits run --test`, `fruits train` and `fruits evaluate` with their inputs and outputs on S3
-// (s3rver behind the proxy that checks every request's signature): the classifier and the
-// metrics equal those of the same commands on local files, and --resume writes nothing again.
+// `fruits run --test`, `fruits train`, `fruits evaluate`, `fruits export` and `fruits classify`
+// with their inputs and outputs on S3 (s3rver behind the proxy that checks every request's
+// signature): the classifier, the metrics and the predictions equal those of the same commands
+// on local files, and --resume writes nothing again.
 
 #include <gtest/gtest.h>
 
@@ -118,6 +119,26 @@ class S3Classify : public testing::SampleSetTest {
   FaultProxy proxy_{server_.port(), "pass", {.verify_secret = "S3RVER"}};
   TempDir local_;
 };
+
+// The app model written to the bucket and read back from it: `fruits classify` of the Test
+// images under an s3:// prefix prints what it prints for the same images on disk.
+TEST_F(S3Classify, ExportAndClassifyOnS3GiveTheLocalPredictions) {
+  auto r = S3Fruits("export --model " + S3Uri("models/m.onnx") + " --classifier " +
+                    ShellQuote(LocalRun() + "/classifier") + " -o " + S3Uri("apps/fruit.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = S3Fruits("classify --json --model " + S3Uri("apps/fruit.onnx") + " " + S3Uri("images/Test"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto local = Fruits("classify --json --model " + ShellQuote(Object("apps/fruit.onnx")) +
+                            " " + ShellQuote(Data() + "/Test"));
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  std::string expected = local.out;
+  for (size_t at = 0; (at = expected.find(Data(), at)) != std::string::npos;) {
+    expected.replace(at, Data().size(), S3Uri("images"));
+  }
+  EXPECT_EQ(r.out, expected);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 12);
+  EXPECT_EQ(proxy_.Stats().rejected, 0);
+}
 
 TEST_F(S3Classify, RunWithTestGivesTheLocalClassifierAndMetricsAndResumeWritesOnlyTheManifest) {
   const std::string run = "run --input " + S3Uri("images/Training") + " --test " +

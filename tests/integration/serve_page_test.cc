@@ -98,7 +98,7 @@ TEST(ServePage, ShowsClassifyTopLabelsInChromiumAndRecoversFromARefusedFile) {
   fs::remove(screenshot);
   fs::remove(phone_screenshot);
 
-  FruitsServer server({"--model", FRUITS_APP_MODEL});
+  FruitsServer server({"--model", FRUITS_APP_MODEL, "--port", "0"});
   const json page = testing::RunReferenceReader(
       "serve_page.mjs", ShellQuote(server.url()) + " " + ShellQuote(image) + " " +
                             ShellQuote(not_image) + " " + ShellQuote(screenshot) + " " +
