@@ -3,25 +3,30 @@
 #   1. the file in onnxruntime (npm onnxruntime-node, the engine of onnxruntime-mobile, -react-native
 #      and -web) against our engine (AppModel: XNNPACK backbone + head), on the same pre-resized
 #      images: throughput in batches of 32 on all cores, and one image alone;
-#   2. `fruits classify` end to end (read, decode, resize, run) over the same images' files.
+#   2. `fruits classify` end to end (read, decode, resize, run) over the same images' files;
+#   3. `fruits serve` under load from build/bench/serve_load (keep-alive clients on loopback, one
+#      JPEG per request) at concurrency 1, 8 and 32: img/s, p50 and p99 latency, and the mean
+#      batch the engines ran (from /metrics). The load generator shares the machine's cores.
 #
-#   bench/app_bench.sh [--images N] [--size S] [--keep DIR]
+#   bench/app_bench.sh [--images N] [--size S] [--requests R] [--keep DIR]
 #
 # The model is the built-in MobileNetV2 (`fruits model init`, S x S, default 224: the real
 # network's cost; random weights do not change it), with a classifier trained on the synthetic
 # sample set and exported. Builds nothing: expects build/src/cli/fruits and
-# build/bench/app_engine_bench (scripts/build.sh release) and the test references' node_modules
+# build/bench/app_engine_bench and build/bench/serve_load (scripts/build.sh release) and the test references' node_modules
 # (scripts/install-deps.sh --tests). Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 images=512
 size=224
+requests=600
 keep=""
 while (($#)); do
   case "$1" in
     --images) images=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
+    --requests) requests=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     -h|--help) sed -n '/^set -euo/q;2,$p' "$0"; exit 0 ;;
     *) echo "app_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -31,8 +36,10 @@ done
 die() { echo "app_bench.sh: $*" >&2; exit 1; }
 fruits=${FRUITS:-build/src/cli/fruits}
 engine=build/bench/app_engine_bench
-[ -x "$fruits" ] || die "no $fruits: build it first (scripts/build.sh release)"
-[ -x "$engine" ] || die "no $engine: build it first (scripts/build.sh release)"
+load=build/bench/serve_load
+for program in "$fruits" "$engine" "$load"; do
+  [ -x "$program" ] || die "no $program: build it first (scripts/build.sh release)"
+done
 [ -d tests/references/node_modules/onnxruntime-node ] ||
   die "no onnxruntime-node: run scripts/install-deps.sh --tests"
 
@@ -66,7 +73,33 @@ start=$EPOCHREALTIME
 "$fruits" classify --model "$work/app.onnx" "$work/data/Test" >/dev/null
 end=$EPOCHREALTIME
 
-/usr/bin/python3 - "$ours" "$ort" "$n" "$start" "$end" <<'PY'
+# The server on a free port; its first line says which.
+"$fruits" serve --model "$work/app.onnx" --port 0 -q >"$work/serve.out" 2>"$work/serve.err" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; [ -n "$keep" ] || rm -rf "$work"' EXIT
+for _ in $(seq 1 600); do
+  grep -q listening "$work/serve.out" 2>/dev/null && break
+  kill -0 "$server" 2>/dev/null || die "fruits serve failed: $(cat "$work/serve.err")"
+  sleep 0.1
+done
+port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/serve.out" | head -1)
+[ -n "$port" ] || die "fruits serve did not start: $(cat "$work/serve.err")"
+batch_sums() {  # the batch-size histogram's sum and count
+  curl -s "http://127.0.0.1:$port/metrics" |
+    awk '/^fruits_batch_size_sum/ {s=$2} /^fruits_batch_size_count/ {c=$2} END {print s, c}'
+}
+serve_results=()
+"$load" 127.0.0.1 "$port" 4 64 "${files[@]}" >/dev/null  # warm-up: every batch size's runtime
+for concurrency in 1 8 32; do
+  read -r sum0 count0 < <(batch_sums)
+  result=$("$load" 127.0.0.1 "$port" "$concurrency" "$requests" "${files[@]}")
+  read -r sum1 count1 < <(batch_sums)
+  serve_results+=("$result|$sum0 $count0 $sum1 $count1")
+done
+kill -TERM "$server"
+wait "$server" || die "fruits serve exited with status $? after SIGTERM"
+
+/usr/bin/python3 - "$ours" "$ort" "$n" "$start" "$end" "${serve_results[@]}" <<'PY'
 import json, sys
 ours, ort = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 n, classify_s = int(sys.argv[3]), float(sys.argv[5]) - float(sys.argv[4])
@@ -77,5 +110,16 @@ print(f"{'onnxruntime-node ' + str(ort['threads']) + ' threads':34} "
       f"{ort['images_per_second']:17.1f} {ort['single_image_ms_median']:13.2f}")
 print(f"ratio (fruits / onnxruntime): {ours['images_per_second'] / ort['images_per_second']:.2f}x "
       f"throughput, {ort['single_image_ms_median'] / ours['single_image_ms_median']:.2f}x latency")
-print(f"fruits classify end to end (read, decode, resize, run, print): {n / classify_s:.1f} img/s")
+classify_rate = n / classify_s
+print(f"fruits classify end to end (read, decode, resize, run, print): {classify_rate:.1f} img/s")
+print()
+print(f"fruits serve   {'img/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'mean batch':>11} {'vs classify':>12}")
+for item in sys.argv[6:]:
+    result, sums = item.split("|")
+    r = json.loads(result)
+    s0, c0, s1, c1 = map(float, sums.split())
+    batch = (s1 - s0) / (c1 - c0) if c1 > c0 else float("nan")
+    print(f"concurrency {r['concurrency']:<3}{r['images_per_second']:8.1f} {r['p50_ms']:8.2f} "
+          f"{r['p99_ms']:8.2f} {batch:11.2f} {r['images_per_second'] / classify_rate:11.2f}x"
+          + (f"  ({r['errors']} errors)" if r['errors'] else ""))
 PY

@@ -8,6 +8,7 @@
 #include "app/app_model.h"
 #include "cli/commands.h"
 #include "cli/s3_flags.h"
+#include "model/backend_registry.h"
 #include "serve/byte_size.h"
 #include "serve/run_server.h"
 #include "serve/stop_signals.h"
@@ -85,8 +86,9 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--top", o.http.top, "Labels in an answer unless the request asks (?top=N)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--backend", flags->backend, "Engine running the model: auto, xnnpack, opencv")
-      ->capture_default_str();
+  cmd->add_option("--backend", flags->backend, "Engine running the model's backbone")
+      ->capture_default_str()
+      ->check(CLI::IsMember(model::BackendNames()));
   cmd->add_flag("-q,--quiet", flags->quiet, "Print nothing but the listening line and errors");
   AddS3Flags(*cmd, flags->s3);
   cmd->callback([flags] { Serve(*flags); });
