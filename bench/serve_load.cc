@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     clients.emplace_back([&, c] {
       httplib::Client client(host, port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);  // as browsers and HTTP client libraries do
       client.set_read_timeout(60, 0);
       for (int i; (i = next.fetch_add(1)) < requests;) {
         const std::string& body = images[static_cast<size_t>(i) % images.size()];
