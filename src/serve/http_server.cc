@@ -1,6 +1,7 @@
 #include "serve/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <charconv>
 #include <exception>
@@ -192,6 +193,14 @@ HttpServer::HttpServer(const ServedModel& model, Batcher& batcher, ServerMetrics
   // An answer is written in two sends (headers, body): with Nagle's algorithm the second waits
   // for the client's delayed ACK, 40 ms on Linux, longer than the classification itself.
   server.set_tcp_nodelay(true);
+  // SO_REUSEADDR (a restarted server binds at once, past TIME_WAIT) but not httplib's default
+  // SO_REUSEPORT, which lets a second server bind the same port and take some of its
+  // connections: a port in use is an error the user hears about.
+  server.set_socket_options([this](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listen_socket_ = sock;
+  });
 
   // Every answer of 400 and above passes here before it is written (httplib's own 404 and 413
   // too): give it a JSON body, and count it. Answers below 400 are counted by their handlers,
@@ -281,6 +290,10 @@ int HttpServer::Bind(const std::string& host, int port) {
                      " (address in use, or not an address of this machine): choose another "
                      "--host or --port");
   }
+  // httplib listens with a backlog of 5, compiled into its library: connections beyond it were
+  // dropped while the accepting thread waited for a core (measured: 16 clients on a loaded
+  // machine saw connections closed unanswered). Linux takes a second listen() as a new backlog.
+  ::listen(listen_socket_, SOMAXCONN);
   return bound;
 }
 

@@ -87,6 +87,7 @@ class HttpServer {
   ServerMetrics& metrics_;
   const HttpOptions options_;
   std::unique_ptr<httplib::Server> server_;
+  int listen_socket_ = -1;  // set by the socket options when Bind() makes it
   std::mutex stop_mutex_;
   bool stop_requested_ = false;  // guarded by stop_mutex_
   std::atomic<bool> serving_{false};

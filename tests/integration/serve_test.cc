@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -226,18 +227,27 @@ TEST(ServeCli, TwoThousandRequestsFromSixteenClients) {
   constexpr int kClients = 16;
   constexpr int kPerClient = 125;
   std::atomic<int> ok{0};
+  std::mutex failures_mutex;
+  std::map<std::string, int> failures;  // what came back instead of a 200, and how often
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       auto client = Client(server);
       for (int i = 0; i < kPerClient; ++i) {
         const std::string& body = bodies[static_cast<size_t>(c + i) % bodies.size()];
-        if (StatusOf(client->Post("/v1/classify", body, "image/jpeg")) == 200) ++ok;
+        const httplib::Result res = client->Post("/v1/classify", body, "image/jpeg");
+        if (StatusOf(res) == 200) {
+          ++ok;
+          continue;
+        }
+        const std::lock_guard<std::mutex> lock(failures_mutex);
+        ++failures[res ? std::to_string(res->status) + " " + res->body : to_string(res.error())];
       }
     });
   }
   for (std::thread& client : clients) client.join();
   EXPECT_EQ(ok.load(), kClients * kPerClient);
+  for (const auto& [failure, count] : failures) ADD_FAILURE() << count << " x " << failure;
   const std::string metrics = Metrics(server);
   EXPECT_EQ(Count(metrics, 200), kClients * kPerClient);
   EXPECT_EQ(Sample(metrics, "fruits_images_classified_total"), kClients * kPerClient);

@@ -13,6 +13,7 @@
 #include "serve/bmp.h"
 #include "serve/gated_engine.h"
 #include "serve/web_page.h"
+#include "util/error.h"
 
 namespace fruits::serve {
 namespace {
@@ -290,6 +291,12 @@ TEST_F(HttpServerTest, StopAnswersTheRequestInFlight) {
   EXPECT_EQ(answer, 200);
   serving_.join();
   server_.reset();
+}
+
+TEST_F(HttpServerTest, APortInUseIsRefused) {
+  Start();
+  HttpServer second(model_, *batcher_, metrics_, {});
+  EXPECT_THROW(second.Bind("127.0.0.1", port_), UsageError);
 }
 
 }  // namespace
