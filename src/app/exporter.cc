@@ -149,9 +149,24 @@ std::string Normalize(GraphWriter& writer, std::string x, image::Normalization n
                 "fruits/normalized")
           .output(0);
     case image::Normalization::kCaffe: {
+      if (layout == model::Layout::kNchw) {
+        // Channel reversal and mean as one 1x1 Conv: weights of 0 and 1 make x - mean exactly
+        // (every engine runs a Conv; XNNPACK has no Gather).
+        std::vector<float> reverse(9, 0.0f);
+        for (int c = 0; c < 3; ++c) reverse[c * 3 + (2 - c)] = 1.0f;
+        const std::vector<float> bias = {-image::kCaffeMeanBgr[0], -image::kCaffeMeanBgr[1],
+                                         -image::kCaffeMeanBgr[2]};
+        onnx::NodeProto& conv =
+            writer.Node("Conv",
+                        {x, writer.Floats("fruits/bgr_order", {3, 3, 1, 1}, reverse),
+                         writer.Floats("fruits/caffe_mean_bgr", {3}, bias)},
+                        "fruits/normalized");
+        GraphWriter::Ints(conv, "kernel_shape", {1, 1});
+        return conv.output(0);
+      }
       onnx::NodeProto& bgr =
           writer.Node("Gather", {x, writer.Int64s("fruits/bgr_order", {2, 1, 0})}, "fruits/bgr");
-      GraphWriter::Int(bgr, "axis", layout == model::Layout::kNchw ? 1 : 3);
+      GraphWriter::Int(bgr, "axis", 3);
       return writer
           .Node("Sub", {bgr.output(0), per_channel("fruits/caffe_mean_bgr", image::kCaffeMeanBgr)},
                 "fruits/normalized")

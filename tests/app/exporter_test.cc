@@ -11,6 +11,7 @@
 
 #include "app/app_metadata.h"
 #include "app/app_model.h"
+#include "image/preprocessor.h"
 #include "model/tiny_models.h"
 #include "pca/moments.h"
 #include "storage/local_store.h"
@@ -27,7 +28,8 @@ constexpr int64_t kK = 3;
 
 // A classifier on TinyNet's 4 features: PCA fitted on random rows, fixed softmax weights.
 classify::Classifier TinyClassifier(const model::OnnxModel& backbone, bool whiten,
-                                    const std::string& layout) {
+                                    const std::string& layout,
+                                    const std::string& normalization = "mobilenet") {
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.5f, 0.3f);
   pca::Moments moments(4);
@@ -42,7 +44,7 @@ classify::Classifier TinyClassifier(const model::OnnxModel& backbone, bool white
       {"model",
        {{"sha256", backbone.sha256()},
         {"feature_layer", "features"},
-        {"preprocessing", "mobilenet, bicubic resize to 6x6, " + layout}}}};
+        {"preprocessing", normalization + ", bicubic resize to 6x6, " + layout}}}};
   return classify::Classifier(std::move(pca),
                               classify::SoftmaxRegression(kLabels, kK, weights, bias),
                               {"Apple", "Banana", "Cherry"}, std::move(description));
@@ -57,12 +59,18 @@ model::Tensor RandomPixels(int64_t n) {
   return pixels;
 }
 
-// The expected probabilities: mobilenet normalisation, TinyNet's features by plain loops, the
-// classifier in float64.
-std::vector<double> Expected(const model::Tensor& pixels, const classify::Classifier& classifier) {
+// The expected probabilities: the normalisation as the Preprocessor's documentation states it,
+// TinyNet's features by plain loops, the classifier in float64.
+std::vector<double> Expected(const model::Tensor& pixels, const classify::Classifier& classifier,
+                             const std::string& normalization = "mobilenet") {
   model::Tensor normalised = pixels;
   for (size_t i = 0; i < normalised.size(); ++i) {
-    normalised.data()[i] = normalised.data()[i] / 127.5f - 1.0f;
+    const size_t c = i % 3;
+    if (normalization == "caffe") {  // BGR order, minus the BGR means
+      normalised.data()[i] = pixels.data()[i - c + (2 - c)] - image::kCaffeMeanBgr[c];
+    } else {
+      normalised.data()[i] = pixels.data()[i] / 127.5f - 1.0f;
+    }
   }
   const std::vector<float> features = model::TinyFeatures(normalised, true, 1e30f);
   std::vector<double> probabilities(static_cast<size_t>(pixels.dim(0) * kLabels));
@@ -74,6 +82,7 @@ struct Case {
   bool nhwc = false;
   int64_t opset = 13;
   bool whiten = false;
+  std::string normalization = "mobilenet";
 };
 
 class ExportTest : public ::testing::TestWithParam<Case> {};
@@ -83,7 +92,7 @@ TEST_P(ExportTest, TheExportedFileGivesTheClassifiersProbabilities) {
   const model::OnnxModel backbone =
       model::OnnxModel::Parse(model::TinyNet({.nhwc = c.nhwc, .opset = c.opset}), "tiny.onnx");
   const classify::Classifier classifier =
-      TinyClassifier(backbone, c.whiten, c.nhwc ? "NHWC" : "NCHW");
+      TinyClassifier(backbone, c.whiten, c.nhwc ? "NHWC" : "NCHW", c.normalization);
   const std::string bytes = ExportAppModel(
       model::OnnxModel::Parse(model::TinyNet({.nhwc = c.nhwc, .opset = c.opset}), "tiny.onnx"),
       classifier, {.accuracy = 0.875});
@@ -111,14 +120,15 @@ TEST_P(ExportTest, TheExportedFileGivesTheClassifiersProbabilities) {
 
   const model::Tensor pixels = RandomPixels(5);
   const model::Tensor got = app.Classify(pixels);
-  const std::vector<double> expected = Expected(pixels, classifier);
+  const std::vector<double> expected = Expected(pixels, classifier, c.normalization);
   ASSERT_EQ(got.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(got.data()[i], expected[i], 1e-5) << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backbones, ExportTest,
                          ::testing::Values(Case{}, Case{.nhwc = true}, Case{.opset = 11},
-                                           Case{.whiten = true}));
+                                           Case{.whiten = true}, Case{.normalization = "caffe"},
+                                           Case{.nhwc = true, .normalization = "caffe"}));
 
 TEST(Export, RefusesAModelTheFeaturesDidNotComeFrom) {
   const model::OnnxModel trained_on = model::OnnxModel::Parse(model::TinyNet(), "tiny.onnx");
