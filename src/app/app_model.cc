@@ -94,27 +94,9 @@ model::OnnxModel Backbone(const onnx::ModelProto& app, const std::string& pixels
   onnx::GraphProto& graph = *proto.mutable_graph();
   graph.clear_input();
   graph.clear_output();
-  auto describe = [](onnx::ValueInfoProto& value, const std::string& name,
-                     const std::vector<int64_t>& dims) {
-    value.set_name(name);
-    auto& type = *value.mutable_type()->mutable_tensor_type();
-    type.set_elem_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : dims) {
-      if (d < 0) {
-        type.mutable_shape()->add_dim()->set_dim_param("batch");
-      } else {
-        type.mutable_shape()->add_dim()->set_dim_value(d);
-      }
-    }
-  };
-  describe(*graph.add_input(), pixels, {-1, info.height, info.width, 3});
-  describe(*graph.add_output(), features, {-1});
-  graph.mutable_output(0)
-      ->mutable_type()
-      ->mutable_tensor_type()
-      ->mutable_shape()
-      ->add_dim()
-      ->set_dim_param("features");
+  model::graph::DescribeTensor(*graph.add_input(), pixels, onnx::TensorProto::FLOAT,
+                               {-1, info.height, info.width, 3});
+  model::graph::DescribeTensor(*graph.add_output(), features, onnx::TensorProto::FLOAT, {-1, -1});
   // The Cast that made the pixels from the uint8 input goes: the engine is fed floats.
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& outputs = graph.node(i).output();

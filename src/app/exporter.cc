@@ -106,22 +106,6 @@ class GraphWriter {
   onnx::GraphProto& graph_;
 };
 
-// A graph input or output: element type and dimensions ("batch" for a negative one).
-void Describe(onnx::ValueInfoProto& value, const std::string& name, int32_t elem_type,
-              const std::vector<int64_t>& dims) {
-  value.set_name(name);
-  auto& tensor_type = *value.mutable_type()->mutable_tensor_type();
-  tensor_type.set_elem_type(elem_type);
-  auto& shape = *tensor_type.mutable_shape();
-  for (int64_t d : dims) {
-    if (d < 0) {
-      shape.add_dim()->set_dim_param("batch");
-    } else {
-      shape.add_dim()->set_dim_value(d);
-    }
-  }
-}
-
 // The training normalisation as float32 nodes, in the Preprocessor's order of operations (so the
 // backbone sees the same values): constants shaped for the channel axis of `layout`.
 std::string Normalize(GraphWriter& writer, std::string x, image::Normalization normalization,
@@ -328,6 +312,42 @@ model::OnnxModel PrepareBackbone(model::OnnxModel backbone, const nlohmann::orde
   return backbone;
 }
 
+struct Evaluation {
+  std::optional<double> accuracy;
+  std::string source;
+};
+
+// The accuracy in `metrics_uri` when it evaluated this classifier; `required`: refuse otherwise.
+Evaluation ReadEvaluation(storage::ObjectStore& store, const std::string& metrics_uri,
+                          const std::string& classifier_digest, bool required) {
+  Result<std::string> bytes = store.Read(metrics_uri);
+  if (!bytes.ok()) {
+    if (required)
+      throw UsageError("cannot read evaluation '" + metrics_uri + "': " + bytes.error());
+    return {};
+  }
+  const nlohmann::json metrics = nlohmann::json::parse(bytes.value(), nullptr, false);
+  const bool matches = metrics.is_object() && metrics.contains("accuracy") &&
+                       metrics["accuracy"].is_number() && metrics.contains("classifier") &&
+                       metrics["classifier"].value("digest", "") == classifier_digest;
+  if (!matches) {
+    if (required) {
+      throw UsageError("evaluation '" + metrics_uri +
+                       "' is not an evaluation of this classifier (its classifier digest "
+                       "differs): give the EVAL folder fruits evaluate wrote for it");
+    }
+    return {};
+  }
+  return {metrics["accuracy"].get<double>(), metrics_uri};
+}
+
+std::string Parent(const std::string& folder) {
+  std::string trimmed = folder;
+  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
+  const size_t slash = trimmed.find_last_of('/');
+  return slash == std::string::npos ? "." : trimmed.substr(0, slash);
+}
+
 }  // namespace
 
 std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier& classifier,
@@ -360,8 +380,9 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
 
   // The image in, and the pixels as floats in the backbone's layout.
   const bool uint8 = options.input == InputType::kUint8;
-  Describe(*graph.add_input(), "image", uint8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::FLOAT,
-           {-1, input.height, input.width, 3});
+  model::graph::DescribeTensor(*graph.add_input(), "image",
+                               uint8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::FLOAT,
+                               {-1, input.height, input.width, 3});
   GraphWriter writer(graph);
   std::string pixels = "image";
   if (uint8) {
@@ -402,9 +423,10 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
   AppendHead(writer, features, classifier);
 
   const int64_t c = classifier.num_labels();
-  Describe(*graph.add_output(), "probabilities", onnx::TensorProto::FLOAT, {-1, c});
-  Describe(*graph.add_output(), "label_index", onnx::TensorProto::INT64, {-1});
-  Describe(*graph.add_output(), "labels", onnx::TensorProto::STRING, {c});
+  model::graph::DescribeTensor(*graph.add_output(), "probabilities", onnx::TensorProto::FLOAT,
+                               {-1, c});
+  model::graph::DescribeTensor(*graph.add_output(), "label_index", onnx::TensorProto::INT64, {-1});
+  model::graph::DescribeTensor(*graph.add_output(), "labels", onnx::TensorProto::STRING, {c});
 
   proto.set_ir_version(std::max<int64_t>(proto.ir_version(), kIrVersion));
   proto.set_producer_name("fruits");
@@ -451,50 +473,6 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
   proto.SerializeToString(&bytes);
   return bytes;
 }
-
-}  // namespace fruits::app
-
-namespace fruits::app {
-
-namespace {
-
-struct Evaluation {
-  std::optional<double> accuracy;
-  std::string source;
-};
-
-// The accuracy in `metrics_uri` when it evaluated this classifier; `required`: refuse otherwise.
-Evaluation ReadEvaluation(storage::ObjectStore& store, const std::string& metrics_uri,
-                          const std::string& classifier_digest, bool required) {
-  Result<std::string> bytes = store.Read(metrics_uri);
-  if (!bytes.ok()) {
-    if (required)
-      throw UsageError("cannot read evaluation '" + metrics_uri + "': " + bytes.error());
-    return {};
-  }
-  const nlohmann::json metrics = nlohmann::json::parse(bytes.value(), nullptr, false);
-  const bool matches = metrics.is_object() && metrics.contains("accuracy") &&
-                       metrics["accuracy"].is_number() && metrics.contains("classifier") &&
-                       metrics["classifier"].value("digest", "") == classifier_digest;
-  if (!matches) {
-    if (required) {
-      throw UsageError("evaluation '" + metrics_uri +
-                       "' is not an evaluation of this classifier (its classifier digest "
-                       "differs): give the EVAL folder fruits evaluate wrote for it");
-    }
-    return {};
-  }
-  return {metrics["accuracy"].get<double>(), metrics_uri};
-}
-
-std::string Parent(const std::string& folder) {
-  std::string trimmed = folder;
-  while (trimmed.size() > 1 && trimmed.back() == '/') trimmed.pop_back();
-  const size_t slash = trimmed.find_last_of('/');
-  return slash == std::string::npos ? "." : trimmed.substr(0, slash);
-}
-
-}  // namespace
 
 ExportSummary ExportFiles(storage::ObjectStore& store, const ExportRequest& request) {
   const classify::Classifier classifier = classify::Classifier::Load(store, request.classifier);

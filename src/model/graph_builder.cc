@@ -2,28 +2,10 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "model/graph_edit.h"
 #include "util/version.h"
 
 namespace fruits::model {
-
-namespace {
-
-void SetShape(onnx::ValueInfoProto& value, const std::vector<int64_t>& shape) {
-  auto& tensor_type = *value.mutable_type()->mutable_tensor_type();
-  tensor_type.set_elem_type(onnx::TensorProto::FLOAT);
-  auto& dims = *tensor_type.mutable_shape();
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] >= 0) {
-      dims.add_dim()->set_dim_value(shape[i]);
-    } else {
-      std::string name = i == 0 ? "batch" : "d";
-      if (i > 0) name += std::to_string(i);
-      dims.add_dim()->set_dim_param(name);
-    }
-  }
-}
-
-}  // namespace
 
 GraphBuilder::GraphBuilder(int64_t opset) : proto_(std::make_unique<onnx::ModelProto>()) {
   proto_->set_ir_version(onnx::IR_VERSION_2020_5_8);  // IR 7: the version that brought opset 13
@@ -38,9 +20,8 @@ GraphBuilder::GraphBuilder(int64_t opset) : proto_(std::make_unique<onnx::ModelP
 GraphBuilder::~GraphBuilder() = default;
 
 std::string GraphBuilder::Input(const std::string& name, const std::vector<int64_t>& shape) {
-  auto& input = *proto_->mutable_graph()->add_input();
-  input.set_name(name);
-  SetShape(input, shape);
+  graph::DescribeTensor(*proto_->mutable_graph()->add_input(), name, onnx::TensorProto::FLOAT,
+                        shape);
   return name;
 }
 
@@ -80,9 +61,8 @@ std::string GraphBuilder::Node(const std::string& op_type, const std::vector<std
 }
 
 void GraphBuilder::Output(const std::string& tensor, const std::vector<int64_t>& shape) {
-  auto& output = *proto_->mutable_graph()->add_output();
-  output.set_name(tensor);
-  SetShape(output, shape);
+  graph::DescribeTensor(*proto_->mutable_graph()->add_output(), tensor, onnx::TensorProto::FLOAT,
+                        shape);
 }
 
 void GraphBuilder::Metadata(const std::string& key, const std::string& value) {

@@ -95,6 +95,24 @@ const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std
   return nullptr;
 }
 
+void DescribeTensor(onnx::ValueInfoProto& value, const std::string& name, int32_t elem_type,
+                    const std::vector<int64_t>& dims) {
+  value.set_name(name);
+  auto& tensor_type = *value.mutable_type()->mutable_tensor_type();
+  tensor_type.set_elem_type(elem_type);
+  auto& shape = *tensor_type.mutable_shape();
+  shape.clear_dim();
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i] >= 0) {
+      shape.add_dim()->set_dim_value(dims[i]);
+    } else {
+      std::string name = i == 0 ? "batch" : "d";
+      if (i > 0) name += std::to_string(i);
+      shape.add_dim()->set_dim_param(name);
+    }
+  }
+}
+
 std::vector<int64_t> DimsOf(const onnx::TypeProto& type) {
   std::vector<int64_t> dims;
   for (const auto& dim : type.tensor_type().shape().dim()) {

@@ -15,6 +15,7 @@ class GraphProto;
 class NodeProto;
 class TensorProto;
 class TypeProto;
+class ValueInfoProto;
 }  // namespace onnx
 
 namespace fruits::model::graph {
@@ -34,6 +35,10 @@ const onnx::TensorProto* FindInitializer(const onnx::GraphProto& graph, const st
 const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name);
 // The dimensions of a tensor type, -1 for an open one.
 std::vector<int64_t> DimsOf(const onnx::TypeProto& type);
+// Makes `value` the tensor `name` of `elem_type` (an onnx::TensorProto::DataType) with these
+// dimensions; a negative one is left open, named "batch" for dimension 0 and "d<i>" after.
+void DescribeTensor(onnx::ValueInfoProto& value, const std::string& name, int32_t elem_type,
+                    const std::vector<int64_t>& dims);
 // The shapes the graph states: inputs, outputs, value_info (where shape inference writes) and
 // initializers.
 std::map<std::string, std::vector<int64_t>> KnownShapes(const onnx::GraphProto& graph);
