@@ -95,6 +95,21 @@ const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std
   return nullptr;
 }
 
+const onnx::NodeProto* NhwcToNchwTranspose(const onnx::GraphProto& graph,
+                                           const std::string& tensor) {
+  for (const auto& node : graph.node()) {
+    if (node.op_type() != "Transpose" || node.input_size() == 0 || node.input(0) != tensor) {
+      continue;
+    }
+    const onnx::AttributeProto* perm = FindAttribute(node, "perm");
+    if (perm == nullptr) continue;
+    const bool to_nchw = std::vector<int64_t>(perm->ints().begin(), perm->ints().end()) ==
+                         std::vector<int64_t>{0, 3, 1, 2};
+    return to_nchw ? &node : nullptr;
+  }
+  return nullptr;
+}
+
 void DescribeTensor(onnx::ValueInfoProto& value, const std::string& name, int32_t elem_type,
                     const std::vector<int64_t>& dims) {
   value.set_name(name);

@@ -31,6 +31,12 @@ void ReplaceUses(onnx::GraphProto& graph, const std::string& from, const std::st
 // inputs nothing reads. Returns the number of nodes removed.
 int RemoveUnused(onnx::GraphProto& graph);
 
+// The first Transpose with a perm that reads `tensor` (as its data input) when it is
+// Transpose(perm = [0, 3, 1, 2]), NHWC to NCHW, as tf2onnx's Keras exports start; nullptr
+// otherwise.
+const onnx::NodeProto* NhwcToNchwTranspose(const onnx::GraphProto& graph,
+                                           const std::string& tensor);
+
 const onnx::TensorProto* FindInitializer(const onnx::GraphProto& graph, const std::string& name);
 const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name);
 // The dimensions of a tensor type, -1 for an open one.

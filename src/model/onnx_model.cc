@@ -18,20 +18,6 @@ namespace fruits::model {
 
 namespace {
 
-// Tensor-flow exports start with Transpose(perm = [0, 3, 1, 2]) on the image input.
-bool FeedsNhwcTranspose(const onnx::GraphProto& graph, const std::string& input) {
-  for (const auto& node : graph.node()) {
-    if (node.op_type() != "Transpose" || node.input_size() == 0 || node.input(0) != input) continue;
-    for (const auto& attribute : node.attribute()) {
-      if (attribute.name() == "perm") {
-        return std::vector<int64_t>(attribute.ints().begin(), attribute.ints().end()) ==
-               std::vector<int64_t>{0, 3, 1, 2};
-      }
-    }
-  }
-  return false;
-}
-
 ImageInput DescribeImageInput(const onnx::GraphProto& graph, const std::string& source) {
   std::vector<const onnx::ValueInfoProto*> inputs;
   for (const auto& input : graph.input()) {
@@ -51,7 +37,7 @@ ImageInput DescribeImageInput(const onnx::GraphProto& graph, const std::string& 
   }
   ImageInput image;
   image.name = input.name();
-  bool nhwc = FeedsNhwcTranspose(graph, input.name()) ||
+  bool nhwc = graph::NhwcToNchwTranspose(graph, input.name()) != nullptr ||
               ((dims[1] != 1 && dims[1] != 3) && (dims[3] == 1 || dims[3] == 3));
   image.layout = nhwc ? Layout::kNhwc : Layout::kNchw;
   image.channels = nhwc ? dims[3] : dims[1];
