@@ -12,6 +12,7 @@
 #include "app/app_metadata.h"
 #include "image/preprocessor.h"
 #include "model/feature_layer.h"
+#include "model/graph_builder.h"
 #include "model/graph_edit.h"
 #include "util/error.h"
 #include "util/version.h"
@@ -53,85 +54,26 @@ TrainingPreprocessing ParsePreprocessing(const std::string& text) {
   return result;
 }
 
-// Appends nodes and initializers to a graph under names of our own ("fruits/...").
-class GraphWriter {
- public:
-  explicit GraphWriter(onnx::GraphProto& graph) : graph_(graph) {}
-
-  std::string Floats(const std::string& name, const std::vector<int64_t>& dims,
-                     const std::vector<float>& values) {
-    onnx::TensorProto& tensor = *graph_.add_initializer();
-    tensor.set_name(name);
-    tensor.set_data_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : dims) tensor.add_dims(d);
-    tensor.set_raw_data(values.data(), values.size() * sizeof(float));
-    return name;
-  }
-
-  std::string Int64s(const std::string& name, const std::vector<int64_t>& values) {
-    onnx::TensorProto& tensor = *graph_.add_initializer();
-    tensor.set_name(name);
-    tensor.set_data_type(onnx::TensorProto::INT64);
-    tensor.add_dims(static_cast<int64_t>(values.size()));
-    for (int64_t v : values) tensor.add_int64_data(v);
-    return name;
-  }
-
-  onnx::NodeProto& Node(const std::string& op_type, const std::vector<std::string>& inputs,
-                        const std::string& output) {
-    onnx::NodeProto& node = *graph_.add_node();
-    node.set_op_type(op_type);
-    node.set_name(output);
-    for (const std::string& input : inputs) node.add_input(input);
-    node.add_output(output);
-    return node;
-  }
-
-  static void Int(onnx::NodeProto& node, const std::string& name, int64_t value) {
-    onnx::AttributeProto& attribute = *node.add_attribute();
-    attribute.set_name(name);
-    attribute.set_type(onnx::AttributeProto::INT);
-    attribute.set_i(value);
-  }
-
-  static void Ints(onnx::NodeProto& node, const std::string& name,
-                   const std::vector<int64_t>& values) {
-    onnx::AttributeProto& attribute = *node.add_attribute();
-    attribute.set_name(name);
-    attribute.set_type(onnx::AttributeProto::INTS);
-    for (int64_t v : values) attribute.add_ints(v);
-  }
-
- private:
-  onnx::GraphProto& graph_;
-};
-
 // The training normalisation as float32 nodes, in the Preprocessor's order of operations (so the
-// backbone sees the same values): constants shaped for the channel axis of `layout`.
-std::string Normalize(GraphWriter& writer, std::string x, image::Normalization normalization,
+// backbone sees the same values), under names of our own ("fruits/..."): constants shaped for
+// the channel axis of `layout`.
+std::string Normalize(model::GraphBuilder& b, std::string x, image::Normalization normalization,
                       model::Layout layout) {
   const std::vector<int64_t> channel_dims =
       layout == model::Layout::kNchw ? std::vector<int64_t>{1, 3, 1, 1} : std::vector<int64_t>{3};
   const auto per_channel = [&](const std::string& name, const float(&values)[3]) {
-    return writer.Floats(name, channel_dims, {values[0], values[1], values[2]});
+    return b.Initializer(name, channel_dims, {values[0], values[1], values[2]});
   };
   switch (normalization) {
     case image::Normalization::kMobileNet:
-      x = writer.Node("Div", {x, writer.Floats("fruits/127.5", {}, {127.5f})}, "fruits/scaled")
-              .output(0);
-      return writer.Node("Sub", {x, writer.Floats("fruits/1", {}, {1.0f})}, "fruits/normalized")
-          .output(0);
+      x = b.Node("Div", {x, b.Initializer("fruits/127.5", {}, {127.5f})}, "fruits/scaled");
+      return b.Node("Sub", {x, b.Initializer("fruits/1", {}, {1.0f})}, "fruits/normalized");
     case image::Normalization::kImageNet:
-      x = writer.Node("Div", {x, writer.Floats("fruits/255", {}, {255.0f})}, "fruits/scaled")
-              .output(0);
-      x = writer
-              .Node("Sub", {x, per_channel("fruits/imagenet_mean", image::kImageNetMean)},
-                    "fruits/centred")
-              .output(0);
-      return writer
-          .Node("Div", {x, per_channel("fruits/imagenet_std", image::kImageNetStd)},
-                "fruits/normalized")
-          .output(0);
+      x = b.Node("Div", {x, b.Initializer("fruits/255", {}, {255.0f})}, "fruits/scaled");
+      x = b.Node("Sub", {x, per_channel("fruits/imagenet_mean", image::kImageNetMean)},
+                 "fruits/centred");
+      return b.Node("Div", {x, per_channel("fruits/imagenet_std", image::kImageNetStd)},
+                    "fruits/normalized");
     case image::Normalization::kCaffe: {
       if (layout == model::Layout::kNchw) {
         // Channel reversal and mean as one 1x1 Conv: weights of 0 and 1 make x - mean exactly
@@ -140,21 +82,15 @@ std::string Normalize(GraphWriter& writer, std::string x, image::Normalization n
         for (int c = 0; c < 3; ++c) reverse[c * 3 + (2 - c)] = 1.0f;
         const std::vector<float> bias = {-image::kCaffeMeanBgr[0], -image::kCaffeMeanBgr[1],
                                          -image::kCaffeMeanBgr[2]};
-        onnx::NodeProto& conv =
-            writer.Node("Conv",
-                        {x, writer.Floats("fruits/bgr_order", {3, 3, 1, 1}, reverse),
-                         writer.Floats("fruits/caffe_mean_bgr", {3}, bias)},
-                        "fruits/normalized");
-        GraphWriter::Ints(conv, "kernel_shape", {1, 1});
-        return conv.output(0);
+        return b.Node("Conv",
+                      {x, b.Initializer("fruits/bgr_order", {3, 3, 1, 1}, reverse),
+                       b.Initializer("fruits/caffe_mean_bgr", {3}, bias)},
+                      "fruits/normalized", {{"kernel_shape", std::vector<int64_t>{1, 1}}});
       }
-      onnx::NodeProto& bgr =
-          writer.Node("Gather", {x, writer.Int64s("fruits/bgr_order", {2, 1, 0})}, "fruits/bgr");
-      GraphWriter::Int(bgr, "axis", 3);
-      return writer
-          .Node("Sub", {bgr.output(0), per_channel("fruits/caffe_mean_bgr", image::kCaffeMeanBgr)},
-                "fruits/normalized")
-          .output(0);
+      x = b.Node("Gather", {x, b.Int64Initializer("fruits/bgr_order", {3}, {2, 1, 0})},
+                 "fruits/bgr", {{"axis", int64_t{3}}});
+      return b.Node("Sub", {x, per_channel("fruits/caffe_mean_bgr", image::kCaffeMeanBgr)},
+                    "fruits/normalized");
     }
     case image::Normalization::kNone:
       return x;
@@ -178,61 +114,46 @@ std::vector<float> Transposed(const std::vector<double>& components, int64_t k, 
 // The backbone's Transpose(perm = [0, 3, 1, 2]) of its NHWC input when that is the input's only
 // reader (tf2onnx's Keras exports), or nullptr.
 const onnx::NodeProto* NhwcInputTranspose(const onnx::GraphProto& graph, const std::string& input) {
-  const onnx::NodeProto* transpose = nullptr;
-  for (const onnx::NodeProto& node : graph.node()) {
-    const auto& inputs = node.input();
-    if (std::find(inputs.begin(), inputs.end(), input) == inputs.end()) continue;
-    const onnx::AttributeProto* perm = model::graph::FindAttribute(node, "perm");
-    const bool to_nchw = node.op_type() == "Transpose" && perm != nullptr &&
-                         std::vector<int64_t>(perm->ints().begin(), perm->ints().end()) ==
-                             std::vector<int64_t>{0, 3, 1, 2};
-    if (!to_nchw || transpose != nullptr) return nullptr;
-    transpose = &node;
-  }
-  return transpose;
+  if (model::graph::UseCounts(graph)[input] != 1) return nullptr;
+  return model::graph::NhwcToNchwTranspose(graph, input);
 }
 
 // PCA, classifier, Softmax, ArgMax and the labels after `features`; returns nothing: the graph's
 // outputs are named in the file's metadata.
-void AppendHead(GraphWriter& writer, const std::string& features,
+void AppendHead(model::GraphBuilder& b, const std::string& features,
                 const classify::Classifier& classifier) {
   const pca::PcaModel& pca = classifier.pca();
   const int64_t d = pca.d_in();
   const int64_t k = pca.d_out();
   std::string x =
-      writer
-          .Node("Sub", {features, writer.Floats("fruits/pca_mean", {d}, ToFloats(pca.mean()))},
-                "fruits/pca_centred")
-          .output(0);
-  x = writer
-          .Node("MatMul",
-                {x, writer.Floats("fruits/pca_components_t", {d, k},
-                                  Transposed(pca.components(), k, d))},
-                "fruits/pca")
-          .output(0);
+      b.Node("Sub", {features, b.Initializer("fruits/pca_mean", {d}, ToFloats(pca.mean()))},
+             "fruits/pca_centred");
+  x = b.Node(
+      "MatMul",
+      {x, b.Initializer("fruits/pca_components_t", {d, k}, Transposed(pca.components(), k, d))},
+      "fruits/pca");
   if (pca.whiten()) {
     std::vector<float> scale(static_cast<size_t>(k));
     for (int64_t i = 0; i < k; ++i) {
       scale[i] = static_cast<float>(1.0 / std::sqrt(pca.explained_variance()[i]));
     }
-    x = writer
-            .Node("Mul", {x, writer.Floats("fruits/pca_whitening", {k}, scale)},
-                  "fruits/pca_whitened")
-            .output(0);
+    x = b.Node("Mul", {x, b.Initializer("fruits/pca_whitening", {k}, scale)},
+               "fruits/pca_whitened");
   }
   const classify::SoftmaxRegression& regression = classifier.regression();
   const int64_t c = regression.num_labels();
-  onnx::NodeProto& gemm = writer.Node(
-      "Gemm",
-      {x, writer.Floats("fruits/classifier_weights", {c, k}, ToFloats(regression.weights())),
-       writer.Floats("fruits/classifier_bias", {c}, ToFloats(regression.bias()))},
-      "fruits/logits");
-  GraphWriter::Int(gemm, "transB", 1);
-  GraphWriter::Int(writer.Node("Softmax", {gemm.output(0)}, "probabilities"), "axis", 1);
-  onnx::NodeProto& argmax = writer.Node("ArgMax", {"probabilities"}, "label_index");
-  GraphWriter::Int(argmax, "axis", 1);
-  GraphWriter::Int(argmax, "keepdims", 0);
-  onnx::NodeProto& labels = writer.Node("Constant", {}, "labels");
+  x = b.Node("Gemm",
+             {x, b.Initializer("fruits/classifier_weights", {c, k}, ToFloats(regression.weights())),
+              b.Initializer("fruits/classifier_bias", {c}, ToFloats(regression.bias()))},
+             "fruits/logits", {{"transB", int64_t{1}}});
+  b.Node("Softmax", {x}, "probabilities", {{"axis", int64_t{1}}});
+  b.Node("ArgMax", {"probabilities"}, "label_index",
+         {{"axis", int64_t{1}}, {"keepdims", int64_t{0}}});
+  // A string tensor, which the builder's attributes do not hold.
+  onnx::NodeProto& labels = *b.mutable_proto().mutable_graph()->add_node();
+  labels.set_op_type("Constant");
+  labels.set_name("labels");
+  labels.add_output("labels");
   onnx::AttributeProto& value = *labels.add_attribute();
   value.set_name("value");
   value.set_type(onnx::AttributeProto::TENSOR);
@@ -270,12 +191,6 @@ std::string NormalizationRule(image::Normalization normalization) {
       return "x";
   }
   return "";
-}
-
-void AddMetadata(onnx::ModelProto& proto, const std::string& key, const std::string& value) {
-  onnx::StringStringEntryProto& entry = *proto.add_metadata_props();
-  entry.set_key(key);
-  entry.set_value(value);
 }
 
 // The backbone as the export needs it: the model the features came from, at opset 13 or later,
@@ -369,27 +284,27 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
                      "' gives another number");
   }
 
+  const onnx::GraphProto& backbone_graph = backbone.proto().graph();
+  // The backbone's model and graph fields (initializers, opsets) without its nodes and
+  // interface, which are written anew around the backbone's nodes below.
   onnx::ModelProto proto = backbone.proto();
-  onnx::GraphProto backbone_graph = proto.graph();
-  onnx::GraphProto& graph = *proto.mutable_graph();
-  graph.clear_node();
-  graph.clear_input();
-  graph.clear_output();
-  graph.clear_value_info();
-  graph.set_name("fruit_classifier");
+  onnx::GraphProto& emptied = *proto.mutable_graph();
+  emptied.clear_node();
+  emptied.clear_input();
+  emptied.clear_output();
+  emptied.clear_value_info();
+  emptied.set_name("fruit_classifier");
+  model::GraphBuilder b(std::move(proto));
+  onnx::GraphProto& graph = *b.mutable_proto().mutable_graph();
 
   // The image in, and the pixels as floats in the backbone's layout.
   const bool uint8 = options.input == InputType::kUint8;
   model::graph::DescribeTensor(*graph.add_input(), "image",
                                uint8 ? onnx::TensorProto::UINT8 : onnx::TensorProto::FLOAT,
                                {-1, input.height, input.width, 3});
-  GraphWriter writer(graph);
-  std::string pixels = "image";
-  if (uint8) {
-    onnx::NodeProto& cast = writer.Node("Cast", {"image"}, "fruits/pixels");
-    GraphWriter::Int(cast, "to", onnx::TensorProto::FLOAT);
-    pixels = cast.output(0);
-  }
+  const std::string pixels = uint8 ? b.Node("Cast", {"image"}, "fruits/pixels",
+                                            {{"to", int64_t{onnx::TensorProto::FLOAT}}})
+                                   : "image";
   // The normalisation runs on NCHW pixels where it can: after our Transpose for an NCHW
   // backbone, after the backbone's own first Transpose for a Keras export (tf2onnx), which keeps
   // that Transpose on the input as engines expect it. Otherwise on NHWC pixels.
@@ -397,9 +312,8 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
   std::string replaced = input.name;  // the tensor the normalised pixels stand for
   const onnx::NodeProto* keras_transpose = NhwcInputTranspose(backbone_graph, input.name);
   if (input.layout == model::Layout::kNchw) {
-    onnx::NodeProto& transpose = writer.Node("Transpose", {x}, "fruits/pixels_nchw");
-    GraphWriter::Ints(transpose, "perm", {0, 3, 1, 2});
-    x = transpose.output(0);
+    x = b.Node("Transpose", {x}, "fruits/pixels_nchw",
+               {{"perm", std::vector<int64_t>{0, 3, 1, 2}}});
   } else if (keras_transpose != nullptr) {
     onnx::NodeProto& transpose = *graph.add_node() = *keras_transpose;
     transpose.set_input(0, x);
@@ -407,7 +321,7 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
     replaced = x;
   }
   const model::Layout normalised_layout = x == pixels ? model::Layout::kNhwc : model::Layout::kNchw;
-  x = Normalize(writer, x, preprocessing.normalization, normalised_layout);
+  x = Normalize(b, x, preprocessing.normalization, normalised_layout);
 
   // The backbone, reading the normalised pixels where it read `replaced`.
   for (const onnx::ValueInfoProto& value : backbone_graph.input()) {
@@ -420,7 +334,7 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
       if (name == replaced) name = x;
     }
   }
-  AppendHead(writer, features, classifier);
+  AppendHead(b, features, classifier);
 
   const int64_t c = classifier.num_labels();
   model::graph::DescribeTensor(*graph.add_output(), "probabilities", onnx::TensorProto::FLOAT,
@@ -428,15 +342,16 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
   model::graph::DescribeTensor(*graph.add_output(), "label_index", onnx::TensorProto::INT64, {-1});
   model::graph::DescribeTensor(*graph.add_output(), "labels", onnx::TensorProto::STRING, {c});
 
-  proto.set_ir_version(std::max<int64_t>(proto.ir_version(), kIrVersion));
-  proto.set_producer_name("fruits");
-  proto.set_producer_version(kVersion);
-  proto.set_doc_string(
+  onnx::ModelProto& model = b.mutable_proto();
+  model.set_ir_version(std::max<int64_t>(model.ir_version(), kIrVersion));
+  model.set_producer_name("fruits");
+  model.set_producer_version(kVersion);
+  model.set_doc_string(
       "Fruit classifier: RGB image resized as in the 'preprocessing' metadata -> probabilities, "
       "label_index, labels. Written by fruits export.");
-  proto.clear_metadata_props();
+  model.clear_metadata_props();
   const nlohmann::ordered_json labels_json = classifier.labels();
-  AddMetadata(proto, metadata::kLabels, labels_json.dump());
+  b.Metadata(metadata::kLabels, labels_json.dump());
   const nlohmann::ordered_json preprocessing_json = {
       {"input", uint8 ? "uint8" : "float32"},
       {"layout", "NHWC"},
@@ -448,30 +363,28 @@ std::string ExportAppModel(model::OnnxModel backbone, const classify::Classifier
       {"normalization", image::ToString(preprocessing.normalization)},
       {"normalization_rule",
        NormalizationRule(preprocessing.normalization) + " (inside the graph)"}};
-  AddMetadata(proto, metadata::kPreprocessing, preprocessing_json.dump());
-  AddMetadata(proto, metadata::kFruitsVersion, kVersion);
-  AddMetadata(proto, metadata::kSourceModelSha256, source_sha256);
-  AddMetadata(proto, metadata::kFeatureLayer, trained.value("feature_layer", ""));
-  AddMetadata(proto, metadata::kClassifierDigest, classifier.digest());
+  b.Metadata(metadata::kPreprocessing, preprocessing_json.dump());
+  b.Metadata(metadata::kFruitsVersion, kVersion);
+  b.Metadata(metadata::kSourceModelSha256, source_sha256);
+  b.Metadata(metadata::kFeatureLayer, trained.value("feature_layer", ""));
+  b.Metadata(metadata::kClassifierDigest, classifier.digest());
   if (options.accuracy) {
-    AddMetadata(proto, metadata::kEvaluationAccuracy, nlohmann::json(*options.accuracy).dump());
+    b.Metadata(metadata::kEvaluationAccuracy, nlohmann::json(*options.accuracy).dump());
   }
   const nlohmann::ordered_json graph_json = {{"pixels", pixels},
                                              {"features", features},
                                              {"probabilities", "probabilities"},
                                              {"label_index", "label_index"},
                                              {"labels", "labels"}};
-  AddMetadata(proto, metadata::kGraph, graph_json.dump());
+  b.Metadata(metadata::kGraph, graph_json.dump());
 
   try {
-    onnx::checker::check_model(proto);
+    onnx::checker::check_model(b.proto());
   } catch (const std::exception& e) {
     throw Error(std::string("internal error: the exported graph fails the ONNX checker: ") +
                 e.what());
   }
-  std::string bytes;
-  proto.SerializeToString(&bytes);
-  return bytes;
+  return b.Serialize();
 }
 
 ExportSummary ExportFiles(storage::ObjectStore& store, const ExportRequest& request) {
@@ -487,7 +400,7 @@ ExportSummary ExportFiles(storage::ObjectStore& store, const ExportRequest& requ
          {storage::JoinUri(request.classifier, "metrics.json"),
           storage::JoinUri(storage::JoinUri(Parent(request.classifier), "evaluation"),
                            "metrics.json")}) {
-      if (evaluation.accuracy || !store.Exists(candidate)) continue;
+      if (evaluation.accuracy) break;
       evaluation = ReadEvaluation(store, candidate, classifier.digest(), false);
     }
   }

@@ -17,6 +17,9 @@ GraphBuilder::GraphBuilder(int64_t opset) : proto_(std::make_unique<onnx::ModelP
   proto_->mutable_graph()->set_name("fruits");
 }
 
+GraphBuilder::GraphBuilder(onnx::ModelProto model)
+    : proto_(std::make_unique<onnx::ModelProto>(std::move(model))) {}
+
 GraphBuilder::~GraphBuilder() = default;
 
 std::string GraphBuilder::Input(const std::string& name, const std::vector<int64_t>& shape) {
@@ -32,6 +35,17 @@ std::string GraphBuilder::Initializer(const std::string& name, const std::vector
   tensor.set_data_type(onnx::TensorProto::FLOAT);
   for (int64_t d : dims) tensor.add_dims(d);
   tensor.set_raw_data(values.data(), values.size() * sizeof(float));
+  return name;
+}
+
+std::string GraphBuilder::Int64Initializer(const std::string& name,
+                                           const std::vector<int64_t>& dims,
+                                           const std::vector<int64_t>& values) {
+  auto& tensor = *proto_->mutable_graph()->add_initializer();
+  tensor.set_name(name);
+  tensor.set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : dims) tensor.add_dims(d);
+  tensor.set_raw_data(values.data(), values.size() * sizeof(int64_t));
   return name;
 }
 

@@ -25,6 +25,8 @@ class GraphBuilder {
  public:
   // `opset`: the default-domain opset the graph is written against.
   explicit GraphBuilder(int64_t opset);
+  // Goes on writing `model`: nodes, initializers, inputs and outputs are appended to its graph.
+  explicit GraphBuilder(onnx::ModelProto model);
   ~GraphBuilder();
   GraphBuilder(const GraphBuilder&) = delete;
   GraphBuilder& operator=(const GraphBuilder&) = delete;
@@ -33,6 +35,9 @@ class GraphBuilder {
   std::string Input(const std::string& name, const std::vector<int64_t>& shape);
   std::string Initializer(const std::string& name, const std::vector<int64_t>& dims,
                           const std::vector<float>& values);
+  // An INT64 initializer (indices, shapes); returns `name`.
+  std::string Int64Initializer(const std::string& name, const std::vector<int64_t>& dims,
+                               const std::vector<int64_t>& values);
   // Adds a node with one output named `output`; returns `output`.
   std::string Node(const std::string& op_type, const std::vector<std::string>& inputs,
                    const std::string& output, const std::vector<Attribute>& attributes = {});

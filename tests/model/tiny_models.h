@@ -20,18 +20,6 @@
 
 namespace fruits::model {
 
-// An INT64 initializer (shape arithmetic in older exports); returns `name`.
-inline std::string Int64Initializer(GraphBuilder& b, const std::string& name,
-                                    const std::vector<int64_t>& dims,
-                                    const std::vector<int64_t>& values) {
-  auto& tensor = *b.mutable_proto().mutable_graph()->add_initializer();
-  tensor.set_name(name);
-  tensor.set_data_type(onnx::TensorProto::INT64);
-  for (int64_t d : dims) tensor.add_dims(d);
-  tensor.set_raw_data(values.data(), values.size() * sizeof(int64_t));
-  return name;
-}
-
 // A Constant node holding a float tensor (as some exporters write weights); returns `output`.
 inline std::string ConstantNode(GraphBuilder& b, const std::string& output,
                                 const std::vector<int64_t>& dims,
@@ -109,10 +97,10 @@ inline std::string BatchViewNet(int64_t channels, int64_t height, int64_t width)
   b.Input("x", {-1, channels, height, width});
   b.Node("Relu", {"x"}, "r");
   b.Node("Shape", {"r"}, "shape");
-  Int64Initializer(b, "zero", {}, {0});
+  b.Int64Initializer("zero", {}, {0});
   b.Node("Gather", {"shape", "zero"}, "batch");
   b.Node("Unsqueeze", {"batch"}, "batch_1d", {{"axes", std::vector<int64_t>{0}}});
-  Int64Initializer(b, "minus_one", {1}, {-1});
+  b.Int64Initializer("minus_one", {1}, {-1});
   b.Node("Concat", {"batch_1d", "minus_one"}, "view_shape", {{"axis", int64_t{0}}});
   b.Node("Reshape", {"r", "view_shape"}, "features");
   b.Output("features", {-1, channels * height * width});

@@ -39,7 +39,7 @@ std::vector<Malformed> MalformedGraphs() {
        }),
        "operator Clip (node 'y') takes 0 values as input 1 where one belongs"},
       {"Pad with an empty value", Around([](GraphBuilder& b) {
-         Int64Initializer(b, "pads", {8}, {0, 0, 1, 1, 0, 0, 1, 1});
+         b.Int64Initializer("pads", {8}, {0, 0, 1, 1, 0, 0, 1, 1});
          b.Initializer("value", {0}, {});
          b.Node("Pad", {"x", "pads", "value"}, "y");
        }),
