@@ -991,10 +991,6 @@ void Validate(const SampleDatasetOptions& options, const std::string& root) {
              " (images with several fruits)");
 }
 
-std::string Join(const std::string& root, const std::string& path) {
-  return root.back() == '/' ? root + path : root + "/" + path;
-}
-
 }  // namespace
 
 const std::vector<std::string>& SampleFruitLabels() {
@@ -1021,7 +1017,8 @@ SampleDatasetSummary WriteSampleDataset(storage::ObjectStore& store, const std::
   } splits[] = {{"Training", options.per_class}, {"Test", options.test_per_class}};
   for (uint64_t split = 0; split < std::size(splits); ++split) {
     for (uint64_t label = 0; label < kinds.size(); ++label) {
-      std::string folder = Join(root, splits[split].folder + ("/" + summary.labels[label]));
+      std::string folder =
+          storage::JoinUri(root, splits[split].folder + ("/" + summary.labels[label]));
       for (int i = 0; i < splits[split].count; ++i) {
         Rng rng(ImageSeed(options.seed, split, label, i));
         store.Write(folder + "/" + std::to_string(i) + "_100.jpg",
@@ -1035,7 +1032,8 @@ SampleDatasetSummary WriteSampleDataset(storage::ObjectStore& store, const std::
     Rng rng(ImageSeed(options.seed, std::size(splits), 0, i));
     std::vector<const FruitKind*> shown;
     std::string jpeg = RenderMulti(kinds, rng, shown);
-    store.Write(Join(root, "test-multiple-fruits/" + MultiFruitName(shown, used)), jpeg);
+    store.Write(storage::JoinUri(root, "test-multiple-fruits/" + MultiFruitName(shown, used)),
+                jpeg);
     ++summary.images;
   }
   return summary;
