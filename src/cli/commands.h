@@ -39,5 +39,7 @@ void AddClassifyCommands(CLI::App& app, dist::Communicator& comm);
 void AddAppCommands(CLI::App& app);
 void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communicator& comm);
 void AddServeCommand(CLI::App& app);
+// `fruits report`: a run's HTML report.
+void AddReportCommand(CLI::App& app);
 
 }  // namespace fruits::cli

@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   fruits::cli::AddClassifyCommands(app, *comm);
   fruits::cli::AddAppCommands(app);
   fruits::cli::AddServeCommand(app);
+  fruits::cli::AddReportCommand(app);
   fruits::cli::AddInspectCommand(app);
   fruits::cli::AddModelCommand(app);
   fruits::cli::AddDatasetCommand(app);

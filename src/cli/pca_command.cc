@@ -8,10 +8,12 @@
 #include "cli/classify_summary.h"
 #include "cli/commands.h"
 #include "cli/extract_flags.h"
+#include "cli/report_flags.h"
 #include "cli/s3_flags.h"
 #include "pipeline/output_layout.h"
 #include "pipeline/pca_steps.h"
 #include "pipeline/run_job.h"
+#include "report/report.h"
 #include "util/log.h"
 
 namespace fruits::cli {
@@ -47,6 +49,8 @@ struct RunFlags {
   ClassifierFlags classifier;  // --k, --variance and --whiten go to its options
   std::string test;
   int top = 5;
+  ReportFlags report;  // OUT/report.html at the end, unless no_report
+  bool no_report = false;
 };
 
 void AddPcaFlags(CLI::App& cmd, PcaFlags& flags) {
@@ -117,7 +121,22 @@ pipeline::RunOptions RunOptionsOf(RunFlags& flags) {
   return options;
 }
 
+// OUT/report.html, on rank 0. A report that cannot be written is a warning: the run's outputs
+// are complete, and `fruits report OUT` can make it again.
+void WriteRunReport(storage::ObjectStore& store, RunFlags& flags) {
+  report::ReportOptions& options = flags.report.options;
+  options.run = flags.extract.options.output;
+  try {
+    const report::ReportResult result = report::WriteReport(store, options);
+    if (!flags.extract.options.quiet) fmt::print("report: {}\n", result.output);
+  } catch (const Error& e) {
+    LogWarning(std::string("the report was not written: ") + e.what() + " (fruits report " +
+               options.run + " makes it again)");
+  }
+}
+
 void Run(RunFlags& flags, dist::Communicator& comm) {
+  if (!flags.no_report) CheckReportFlags(flags.report);
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.extract.s3);
   StartExtraction(flags.extract, comm);
   const pipeline::ExtractOptions& options = flags.extract.options;
@@ -140,6 +159,7 @@ void Run(RunFlags& flags, dist::Communicator& comm) {
                       pipeline::OutputLayout(options.output).EvaluationFolder());
     }
   }
+  if (!flags.no_report && comm.is_root()) WriteRunReport(*store, flags);
   const int64_t failed = run.extract.failed + (run.test_extract ? run.test_extract->failed : 0);
   if (flags.extract.fail_on_error && failed > 0) {
     throw ExitRequest(1, std::to_string(failed) + " images failed (--fail-on-error)");
@@ -210,6 +230,8 @@ void AddRunCommand(CLI::App& app, const std::string& command_line, dist::Communi
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   AddClassifierFlags(*cmd, flags->classifier);
+  cmd->add_flag("--no-report", flags->no_report, "Do not write OUT/report.html");
+  AddReportFlags(*cmd, flags->report);
   cmd->callback([flags, &comm] { Run(*flags, comm); });
 }
 

@@ -5,19 +5,16 @@
 
 namespace fruits::pipeline {
 
-namespace {
-
-bool IsFeaturesSchema(const parquet::Schema& schema) {
-  const auto& expected = FeaturesSchema().columns();
+bool HasColumns(const parquet::Schema& schema, const parquet::Schema& expected) {
   const auto& columns = schema.columns();
   if (columns.size() != expected.size()) return false;
   for (size_t i = 0; i < columns.size(); ++i) {
-    if (columns[i].name != expected[i].name || columns[i].type != expected[i].type) return false;
+    if (columns[i].name != expected.column(i).name || columns[i].type != expected.column(i).type) {
+      return false;
+    }
   }
   return true;
 }
-
-}  // namespace
 
 const parquet::Schema& FeaturesSchema() {
   static const parquet::Schema schema({{"path", parquet::ColumnType::kString},
@@ -54,7 +51,7 @@ std::string PartFileName(const std::string& uri) { return uri.substr(uri.rfind('
 
 FeaturesPartReader::FeaturesPartReader(storage::ObjectStore& store, std::string part)
     : part_(std::move(part)), reader_(store.NewRandomAccessFile(part_)) {
-  if (!IsFeaturesSchema(reader_.schema())) {
+  if (!HasColumns(reader_.schema(), FeaturesSchema())) {
     throw UsageError("'" + part_ + "' is not a features part (path, label, features)");
   }
 }

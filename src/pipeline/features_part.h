@@ -57,6 +57,10 @@ const parquet::Schema& PcaSchema();
 // top_probabilities: list<float>.
 const parquet::Schema& PredictionsSchema();
 
+// Whether `schema` has exactly the columns (names and types, in order) of `expected`, one of the
+// schemas above.
+bool HasColumns(const parquet::Schema& schema, const parquet::Schema& expected);
+
 // The file name of a part ("part-00003.parquet" of ".../features/part-00003.parquet").
 std::string PartFileName(const std::string& uri);
 

@@ -24,7 +24,7 @@ bool AlreadyWritten(storage::ObjectStore& store, const std::string& target,
 
 }  // namespace
 
-std::vector<std::string> FeatureParts(storage::ObjectStore& store, const std::string& folder) {
+std::vector<std::string> PartsIn(storage::ObjectStore& store, const std::string& folder) {
   std::vector<std::string> parts;
   if (store.Exists(folder)) {
     for (const auto& object : store.List(folder)) {
@@ -32,6 +32,11 @@ std::vector<std::string> FeatureParts(storage::ObjectStore& store, const std::st
       if (name.starts_with("part-") && name.ends_with(".parquet")) parts.push_back(object.uri);
     }
   }
+  return parts;
+}
+
+std::vector<std::string> FeatureParts(storage::ObjectStore& store, const std::string& folder) {
+  std::vector<std::string> parts = PartsIn(store, folder);
   if (parts.empty()) {
     throw UsageError("no features parts (part-*.parquet) in '" + folder +
                      "': give the features folder of a run (OUT/features)");

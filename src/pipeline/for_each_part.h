@@ -21,7 +21,9 @@
 
 namespace fruits::pipeline {
 
-// The features parts (part-*.parquet) of a folder, in name order. Throws UsageError when none.
+// The parts (part-*.parquet) of a folder, in name order; none when the folder does not exist.
+std::vector<std::string> PartsIn(storage::ObjectStore& store, const std::string& folder);
+// The features parts (PartsIn) of a folder. Throws UsageError when none.
 std::vector<std::string> FeatureParts(storage::ObjectStore& store, const std::string& folder);
 
 // Rank 0 lists the parts of `folder` (FeatureParts); every rank gets the same list.

@@ -45,7 +45,7 @@ void Sha256::Update(std::string_view data) {
   block_used_ = left;
 }
 
-std::string Sha256::HexDigest() {
+std::string Sha256::Digest() {
   const uint64_t bits = total_bytes_ * 8;
   const uint8_t one = 0x80;
   Update(std::string_view(reinterpret_cast<const char*>(&one), 1));
@@ -54,10 +54,19 @@ std::string Sha256::HexDigest() {
   uint8_t length[8];
   for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
   Update(std::string_view(reinterpret_cast<const char*>(length), 8));
+  std::string digest;
+  for (uint32_t word : state_) {
+    for (int shift = 24; shift >= 0; shift -= 8) digest += static_cast<char>(word >> shift);
+  }
+  return digest;
+}
+
+std::string Sha256::HexDigest() {
   static const char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (uint32_t word : state_) {
-    for (int shift = 28; shift >= 0; shift -= 4) hex += kHex[(word >> shift) & 0xf];
+  for (unsigned char byte : Digest()) {
+    hex += kHex[byte >> 4];
+    hex += kHex[byte & 0xf];
   }
   return hex;
 }

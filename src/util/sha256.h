@@ -9,12 +9,14 @@
 
 namespace fruits {
 
-// Incremental: Update() any number of times, then HexDigest() once. Not thread-safe.
+// Incremental: Update() any number of times, then Digest() or HexDigest() once. Not thread-safe.
 class Sha256 {
  public:
   Sha256();
   void Update(std::string_view data);
-  // The digest as 64 lowercase hex digits. REQUIRES: called once, last.
+  // The digest's 32 bytes. REQUIRES: called once, last.
+  std::string Digest();
+  // The digest as 64 lowercase hex digits. REQUIRES: called once, last (instead of Digest).
   std::string HexDigest();
 
  private:
