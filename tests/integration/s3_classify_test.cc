@@ -17,6 +17,7 @@
 #include "support/fruits_cli.h"
 #include "support/read_file.h"
 #include "support/reference_readers.h"
+#include "support/report_page.h"
 #include "support/s3_test_server.h"
 #include "support/sample_set_test.h"
 #include "support/temp_dir.h"
@@ -140,7 +141,7 @@ TEST_F(S3Classify, ExportAndClassifyOnS3GiveTheLocalPredictions) {
   EXPECT_EQ(proxy_.Stats().rejected, 0);
 }
 
-TEST_F(S3Classify, RunWithTestGivesTheLocalClassifierAndMetricsAndResumeWritesOnlyTheManifest) {
+TEST_F(S3Classify, RunWithTestGivesTheLocalResultsAndAReportAndResumeRewritesOnlyManifestAndReport) {
   const std::string run = "run --input " + S3Uri("images/Training") + " --test " +
                           S3Uri("images/Test") + " --model " + S3Uri("models/m.onnx") + " -o " +
                           S3Uri("runs/test") + RunFlags();
@@ -158,13 +159,39 @@ TEST_F(S3Classify, RunWithTestGivesTheLocalClassifierAndMetricsAndResumeWritesOn
   EXPECT_EQ(proxy_.Stats().rejected, 0);
   EXPECT_GT(proxy_.Stats().verified, 0);
 
+  // The run's report, in the bucket: its data is the run's, and its thumbnails were read from
+  // the test images in the bucket.
+  const nlohmann::json report =
+      testing::EmbeddedReportData(testing::ReadFile(Object("runs/test/report.html")));
+  EXPECT_EQ(report["output"], S3Uri("runs/test"));
+  EXPECT_EQ(report["manifest"], manifest);
+  EXPECT_EQ(report["classifier"]["metrics"],
+            testing::ReadJson(Object("runs/test/evaluation/metrics.json")));
+  int thumbnails = 0;
+  for (const auto& pair : report["classifier"]["confused_examples"]) {
+    for (const auto& example : pair["examples"]) {
+      EXPECT_TRUE(example["path"].get<std::string>().starts_with(S3Uri("images/Test/")));
+      thumbnails += example["thumbnail"].is_string();
+    }
+  }
+  EXPECT_GT(thumbnails, 0);
+  // `fruits report` of the run in the bucket, to a local file: the same data.
+  const std::string page = local_.File("report.html");
+  auto reported = S3Fruits("report " + S3Uri("runs/test") + " -o " + ShellQuote(page) + " -q");
+  ASSERT_EQ(reported.exit_code, 0) << reported.err;
+  nlohmann::json local_report = testing::EmbeddedReportData(testing::ReadFile(page));
+  local_report["generated_at"] = report["generated_at"];
+  EXPECT_EQ(local_report, report);
+
   const auto before = Objects();
   const int creations = Creations();
   auto resumed = S3Fruits(run + " --resume");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(Changed(before), std::set<std::string>{"runs/test/manifest.json"});
-  // The manifest is written after each extraction and at the end; nothing else is.
-  EXPECT_EQ(Creations() - creations, 3);
+  EXPECT_EQ(Changed(before),
+            (std::set<std::string>{"runs/test/manifest.json", "runs/test/report.html"}));
+  // The manifest is written after each extraction and at the end, then the report; nothing
+  // else is.
+  EXPECT_EQ(Creations() - creations, 4);
   manifest = testing::ReadJson(Object("runs/test/manifest.json"));
   EXPECT_EQ(manifest["classifier"]["reused"], true);
   EXPECT_EQ(manifest["evaluation"]["reused"], true);
