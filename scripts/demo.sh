@@ -3,7 +3,8 @@
 # a synthetic Fruits-360-like set (fruits dataset sample) through the demo MobileNetV2 (fruits
 # model init: random weights, for demos only) into Parquet features, an exact PCA and the PCA
 # coordinates, then a classifier with k chosen on a holdout of the training images and its
-# accuracy on the test images (fruits run --test), shows the run's summary (fruits inspect), and
+# accuracy on the test images (fruits run --test) and the run's report page (OUT/report.html),
+# shows the run's summary (fruits inspect), and
 # exports the app model (one ONNX file, image -> label) and classifies a few test photos with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,7 @@ Results: $out/run/features/*.parquet (path, label, features: 1280 floats per ima
          $out/run/errors/*.parquet (inputs that failed), $out/run/test/ (the same for Test),
          $out/run/classifier/ (PCA, weights.npy, bias.npy, labels.txt, model.json),
          $out/run/evaluation/ (predictions/*.parquet, metrics.json), $out/run/manifest.json,
+         $out/run/report.html (the run as one page: open it in a browser),
          $out/fruit_classifier.onnx (the app model: docs/app.md; serve it with
          build/src/cli/fruits serve --model $out/fruit_classifier.onnx, then open
          http://127.0.0.1:8080/).
