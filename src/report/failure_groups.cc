@@ -33,7 +33,7 @@ void CountPart(storage::ObjectStore& store, const std::string& part,
       auto found = groups.find(key);
       if (found == groups.end()) {
         if (groups.size() >= static_cast<size_t>(kTrackedGroups)) {
-          ++summary.groups_left_out;
+          summary.reasons_untracked = true;
           continue;
         }
         found = groups.emplace(key, FailureGroup{key.first, key.second, 0, {}}).first;
@@ -61,9 +61,11 @@ FailureSummary SummarizeFailures(storage::ObjectStore& store, const std::string&
   std::stable_sort(summary.groups.begin(), summary.groups.end(),
                    [](const FailureGroup& a, const FailureGroup& b) { return a.count > b.count; });
   if (summary.groups.size() > static_cast<size_t>(kListedGroups)) {
-    summary.groups_left_out += static_cast<int64_t>(summary.groups.size()) - kListedGroups;
+    summary.groups_left_out = static_cast<int64_t>(summary.groups.size()) - kListedGroups;
     summary.groups.resize(kListedGroups);
   }
+  summary.failures_left_out = summary.failures;
+  for (const FailureGroup& group : summary.groups) summary.failures_left_out -= group.count;
   return summary;
 }
 

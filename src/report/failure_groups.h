@@ -2,8 +2,9 @@
 // reason), with the first paths of each, read from the errors parts of one image set.
 //
 // Memory stays bounded whatever the number of failures: at most kTrackedGroups distinct reasons
-// are counted (failures of further reasons are counted as left out), and each group keeps its
-// first kPathsPerGroup paths (in part order, then row order: catalog order).
+// are counted (failures of reasons first seen after that count as left out, and their reasons
+// are not counted), and each group keeps its first kPathsPerGroup paths (in part order, then
+// row order: catalog order).
 #pragma once
 
 #include <cstdint>
@@ -24,7 +25,9 @@ struct FailureGroup {
 struct FailureSummary {
   int64_t failures = 0;              // rows of the errors parts
   std::vector<FailureGroup> groups;  // the kListedGroups largest, largest first
-  int64_t groups_left_out = 0;       // distinct reasons not in `groups`
+  int64_t failures_left_out = 0;     // failures not in `groups`
+  int64_t groups_left_out = 0;       // distinct counted reasons not in `groups`
+  bool reasons_untracked = false;    // more reasons than kTrackedGroups: some were not counted
 };
 
 inline constexpr int kPathsPerGroup = 5;

@@ -65,7 +65,9 @@ Json FailuresOfSet(storage::ObjectStore& store, const std::string& set, const Js
           {"images", counts.at("input").at("images")},
           {"failed", counts.at("results").at("failed")},
           {"groups", groups},
-          {"groups_left_out", summary.groups_left_out}};
+          {"failures_left_out", summary.failures_left_out},
+          {"groups_left_out", summary.groups_left_out},
+          {"reasons_untracked", summary.reasons_untracked}};
 }
 
 Json Failures(storage::ObjectStore& store, const pipeline::OutputLayout& layout,

@@ -83,6 +83,8 @@ TEST_F(SummarizeFailuresTest, CountsEachStageAndReasonLargestFirst) {
   const FailureSummary summary = SummarizeFailures(store_, folder_);
   EXPECT_EQ(summary.failures, 12);
   EXPECT_EQ(summary.groups_left_out, 0);
+  EXPECT_EQ(summary.failures_left_out, 0);
+  EXPECT_FALSE(summary.reasons_untracked);
   ASSERT_EQ(summary.groups.size(), 4u);
   EXPECT_EQ(summary.groups[0].stage, "decode");
   EXPECT_EQ(summary.groups[0].reason, "truncated");
@@ -121,12 +123,33 @@ TEST_F(SummarizeFailuresTest, ListsAtMostKListedGroups) {
   EXPECT_EQ(summary.failures, kListedGroups + 4);
   ASSERT_EQ(summary.groups.size(), static_cast<size_t>(kListedGroups));
   EXPECT_EQ(summary.groups_left_out, 3);
+  EXPECT_EQ(summary.failures_left_out, 3);
+  EXPECT_FALSE(summary.reasons_untracked);
   EXPECT_EQ(summary.groups[0].reason, "reason 52");
   EXPECT_EQ(summary.groups[0].count, 2);
   EXPECT_EQ(summary.groups[0].paths, std::vector<std::string>({"reason 52.jpg", "again.jpg"}));
   EXPECT_EQ(summary.groups[1].reason, "reason 00");
   EXPECT_EQ(summary.groups[1].count, 1);
   EXPECT_EQ(summary.groups[kListedGroups - 1].reason, "reason 48");
+}
+
+// More distinct reasons than are tracked: the failures of reasons first seen after the limit
+// are counted as left out (every failure still counted), their reasons flagged, not counted.
+TEST_F(SummarizeFailuresTest, ReasonsPastTheTrackingLimitAreCountedAsFailuresLeftOut) {
+  std::vector<Failure> failures;
+  for (int i = 0; i < kTrackedGroups + 2; ++i) {
+    std::string reason = "reason ";
+    reason.append(std::to_string(i));
+    failures.push_back({"x.jpg", "decode", reason});
+  }
+  failures.push_back({"y.jpg", "decode", "reason 10001"});  // untracked, seen twice
+  WriteErrorsPart(0, failures);
+  const FailureSummary summary = SummarizeFailures(store_, folder_);
+  EXPECT_EQ(summary.failures, kTrackedGroups + 3);
+  ASSERT_EQ(summary.groups.size(), static_cast<size_t>(kListedGroups));
+  EXPECT_TRUE(summary.reasons_untracked);
+  EXPECT_EQ(summary.groups_left_out, kTrackedGroups - kListedGroups);
+  EXPECT_EQ(summary.failures_left_out, kTrackedGroups + 3 - kListedGroups);
 }
 
 TEST_F(SummarizeFailuresTest, AMissingFolderHasNoFailures) {
