@@ -21,8 +21,9 @@ void AddReportFlags(CLI::App& cmd, ReportFlags& flags) {
                  "Report: price the run as this eu-west-3 instance type (" + types + "; default " +
                      std::string(report::kDefaultInstanceType) +
                      "): dated on-demand prices, assumptions");
-  cmd.add_option("--instances", cost.instances, "Report: machines the run was billed for")
-      ->capture_default_str();
+  cmd.add_option("--instances", cost.instances,
+                 "Report: machines the run was billed for (default: the hosts its processes ran "
+                 "on, from the manifest)");
   cmd.add_option("--report-seed", flags.options.seed,
                  "Report: seed of the PCA scatter's sample of points")
       ->capture_default_str();

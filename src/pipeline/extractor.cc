@@ -70,6 +70,7 @@ ManifestSection ExtractManifest(const ExtractOptions& options, const ExtractSumm
                         {"resize", image::ToString(options.resize)},
                         {"max_pixels", options.decode.max_pixels}};
   m["settings"] = {{"processes", summary.processes},
+                   {"hosts", CountHosts(summary.ranks)},
                    {"threads", summary.threads},
                    {"batch_size", options.batch_size},
                    {"resume", options.resume}};
@@ -94,7 +95,8 @@ ManifestSection ExtractManifest(const ExtractOptions& options, const ExtractSumm
                        {"images", r.images},
                        {"images_per_second", RoundTo(r.seconds > 0 ? r.images / r.seconds : 0, 1)},
                        {"seconds", RoundTo(r.seconds, 3)},
-                       {"seconds_waiting", RoundTo(r.seconds_waiting, 3)}});
+                       {"seconds_waiting", RoundTo(r.seconds_waiting, 3)},
+                       {"host", r.host}});
     }
     m["ranks"] = ranks;
   }
@@ -161,9 +163,9 @@ ExtractSummary Extract(storage::ObjectStore& store, dist::Communicator& comm,
     StageTimer timer(clocks.waiting);
     tasks->Finish();
   }
-  const CombinedFigures figures =
-      Combine(comm, {sink.ok(), sink.failed(), sink.images(), sink.shards(), Seconds(clocks)},
-              {comm.rank(), sink.shards(), sink.images(), work_seconds, clocks.waiting * 1e-9});
+  const CombinedFigures figures = Combine(
+      comm, {sink.ok(), sink.failed(), sink.images(), sink.shards(), Seconds(clocks)},
+      {comm.rank(), sink.shards(), sink.images(), work_seconds, clocks.waiting * 1e-9, ThisHost()});
 
   ExtractSummary summary;
   summary.inputs = static_cast<int64_t>(plan.catalog.size());

@@ -1,6 +1,11 @@
 #include "pipeline/run_figures.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "util/error.h"
 
@@ -11,18 +16,35 @@ std::string RankFigures::Serialize() const {
                         {"shards", shards},
                         {"images", images},
                         {"seconds", seconds},
-                        {"seconds_waiting", seconds_waiting}}
+                        {"seconds_waiting", seconds_waiting},
+                        {"host", host}}
       .dump();
 }
 
 RankFigures RankFigures::Deserialize(const std::string& bytes) {
   try {
     const nlohmann::json j = nlohmann::json::parse(bytes);
-    return {j.at("rank").get<int>(), j.at("shards").get<int64_t>(), j.at("images").get<int64_t>(),
-            j.at("seconds").get<double>(), j.at("seconds_waiting").get<double>()};
+    return {j.at("rank").get<int>(),
+            j.at("shards").get<int64_t>(),
+            j.at("images").get<int64_t>(),
+            j.at("seconds").get<double>(),
+            j.at("seconds_waiting").get<double>(),
+            j.at("host").get<std::string>()};
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("a process sent figures that are not a rank's figures: ") + e.what());
   }
+}
+
+std::string ThisHost() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "";
+  return name;
+}
+
+int CountHosts(const std::vector<RankFigures>& ranks) {
+  std::set<std::string> hosts;
+  for (const RankFigures& rank : ranks) hosts.insert(rank.host);
+  return std::max<int>(1, static_cast<int>(hosts.size()));
 }
 
 CombinedFigures Combine(dist::Communicator& comm, const RunFigures& mine,

@@ -28,6 +28,7 @@ struct RankFigures {
   int64_t images = 0;
   double seconds = 0;          // in the pipeline
   double seconds_waiting = 0;  // for the next shard and for the other processes to finish
+  std::string host;            // the machine's name (gethostname)
 
   std::string Serialize() const;
   // Throws fruits::Error when the bytes are not a serialised RankFigures.
@@ -47,6 +48,12 @@ struct CombinedFigures {
   RunFigures total;                // over every process, on every rank
   std::vector<RankFigures> ranks;  // in rank order, on rank 0; empty elsewhere
 };
+
+// This machine's name, for RankFigures::host.
+std::string ThisHost();
+
+// Distinct hosts among `ranks` (at least 1: one process that could not name its host).
+int CountHosts(const std::vector<RankFigures>& ranks);
 
 CombinedFigures Combine(dist::Communicator& comm, const RunFigures& mine,
                         const RankFigures& my_rank);

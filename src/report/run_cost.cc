@@ -1,6 +1,7 @@
 #include "report/run_cost.h"
 
 #include <string>
+#include <utility>
 
 #include "report/instance_prices.h"
 #include "util/error.h"
@@ -41,6 +42,17 @@ int64_t HandledImages(const nlohmann::ordered_json& manifest) {
   return images;
 }
 
+// The machines billed and where that number comes from.
+std::pair<int, std::string> Instances(const nlohmann::ordered_json& manifest,
+                                      const CostOptions& options) {
+  if (options.instances) return {*options.instances, "--instances"};
+  const nlohmann::ordered_json& settings = manifest.value("settings", nlohmann::ordered_json{});
+  if (settings.contains("hosts")) {
+    return {settings["hosts"].get<int>(), "the hosts the run's processes ran on"};
+  }
+  return {1, "assumed: one machine (the manifest does not count hosts; pass --instances)"};
+}
+
 nlohmann::ordered_json PriceTable() {
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (const InstancePrice& price : InstancePrices()) {
@@ -70,7 +82,9 @@ void CheckCostOptions(const CostOptions& options) {
                      "' is not in the report's price table (" + TableTypes() +
                      "): pass --price-per-hour with your own price instead");
   }
-  if (options.instances < 1) throw UsageError("--instances must be at least 1");
+  if (options.instances && *options.instances < 1) {
+    throw UsageError("--instances must be at least 1");
+  }
   if (options.currency.empty()) throw UsageError("--currency must not be empty");
 }
 
@@ -80,7 +94,9 @@ nlohmann::ordered_json RunCost(const nlohmann::ordered_json& manifest, const Cos
   nlohmann::ordered_json cost;
   cost["seconds"] = seconds;
   cost["seconds_source"] = seconds_source;
-  cost["instances"] = options.instances;
+  const auto [instances, instances_source] = Instances(manifest, options);
+  cost["instances"] = instances;
+  cost["instances_source"] = instances_source;
   double price = 0;
   if (options.price_per_hour) {
     price = *options.price_per_hour;
@@ -106,7 +122,7 @@ nlohmann::ordered_json RunCost(const nlohmann::ordered_json& manifest, const Cos
     cost["assumed"] = true;
     cost["instance_type"] = type;
   }
-  const double total = seconds / 3600.0 * options.instances * price;
+  const double total = seconds / 3600.0 * instances * price;
   cost["total"] = total;
   cost["images"] = images;
   cost["per_1000_images"] = images > 0 ? total / static_cast<double>(images) * 1000 : 0.0;

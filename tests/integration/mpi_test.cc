@@ -15,6 +15,7 @@
 #include "support/fruits_cli.h"
 #include "support/read_file.h"
 #include "support/reference_readers.h"
+#include "support/report_page.h"
 #include "support/run_command.h"
 #include "support/sample_set_test.h"
 
@@ -31,6 +32,13 @@ using testing::TempDir;
 
 // OpenMPI refuses root (CI runs as root) unless told; --oversubscribe allows more ranks than cores.
 // `options`: more mpirun options.
+// This machine's name, as each process records it in the manifest.
+std::string HostName() {
+  char name[256] = {};
+  gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
 std::string MpiRun(int processes, const std::string& options = "") {
   return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe "
          "-np " +
@@ -117,10 +125,15 @@ TEST_F(Mpi, OneTwoAndThreeProcessesWriteTheSameOutputs) {
     nlohmann::json manifest = ReadJson(target + "/manifest.json");
     EXPECT_EQ(manifest["settings"]["processes"], processes);
     EXPECT_EQ(manifest["results"]["ok"], 36);
+    // Every process ran here: one host (what the report bills by default).
+    EXPECT_EQ(manifest["settings"]["hosts"], 1);
     if (processes > 1) {
       ASSERT_EQ(manifest["ranks"].size(), static_cast<size_t>(processes));
       int64_t shards = 0;
-      for (const auto& rank : manifest["ranks"]) shards += rank["shards"].get<int64_t>();
+      for (const auto& rank : manifest["ranks"]) {
+        shards += rank["shards"].get<int64_t>();
+        EXPECT_EQ(rank["host"], HostName());
+      }
       EXPECT_EQ(shards, 4);
     }
   }
@@ -298,6 +311,11 @@ TEST_F(MpiClassify, RunWithTestOnTwoProcessesGivesTheOneProcessClassifierAndMetr
   nlohmann::json manifest = ReadJson(out.File("two/manifest.json"));
   EXPECT_EQ(manifest["settings"]["processes"], 2);
   EXPECT_EQ(manifest["status"], "complete");
+  // Rank 0 wrote the report, of the whole job.
+  const nlohmann::json report = testing::EmbeddedReportData(ReadFile(out.File("two/report.html")));
+  EXPECT_EQ(report["manifest"], manifest);
+  EXPECT_EQ(report["cost"]["instances"], 1);
+  EXPECT_EQ(report["cost"]["instances_source"], "the hosts the run's processes ran on");
   EXPECT_EQ(manifest["classifier"]["k"], 8);
   EXPECT_EQ(manifest["evaluation"]["rows"], 12);
 }

@@ -12,8 +12,9 @@ namespace fruits::pipeline {
 namespace {
 
 TEST(RankFigures, ComeBackWhole) {
-  const RankFigures figures{3, 7, 70, 1.5, 0.25};
+  const RankFigures figures{3, 7, 70, 1.5, 0.25, "node-7"};
   const RankFigures copy = RankFigures::Deserialize(figures.Serialize());
+  EXPECT_EQ(copy.host, "node-7");
   EXPECT_EQ(copy.rank, 3);
   EXPECT_EQ(copy.shards, 7);
   EXPECT_EQ(copy.images, 70);
@@ -22,7 +23,7 @@ TEST(RankFigures, ComeBackWhole) {
 }
 
 TEST(RankFigures, MalformedBytesAreAFruitsError) {
-  const std::string whole = RankFigures{1, 2, 3, 4, 5}.Serialize();
+  const std::string whole = RankFigures{1, 2, 3, 4, 5, "h"}.Serialize();
   for (const std::string& bytes : {std::string(""), std::string("not json"),
                                    whole.substr(0, whole.size() / 2), std::string("{\"rank\": 1}"),
                                    std::string("{\"rank\": \"one\", \"shards\": 1, "
@@ -30,6 +31,12 @@ TEST(RankFigures, MalformedBytesAreAFruitsError) {
                                                "\"seconds_waiting\": 1}")}) {
     EXPECT_THROW(RankFigures::Deserialize(bytes), Error) << bytes;
   }
+}
+
+TEST(RankFigures, HostsAreCountedOnce) {
+  EXPECT_EQ(CountHosts({}), 1);
+  EXPECT_EQ(CountHosts({{0, 1, 1, 1, 0, "a"}, {1, 1, 1, 1, 0, "b"}, {2, 1, 1, 1, 0, "a"}}), 2);
+  EXPECT_FALSE(ThisHost().empty());
 }
 
 TEST(RunFigures, OneProcessCombinesToItsOwnFigures) {

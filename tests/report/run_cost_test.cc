@@ -52,6 +52,7 @@ TEST(RunCost, DefaultsToTheTablesDefaultInstanceType) {
   EXPECT_EQ(cost["seconds"], 1800.0);
   EXPECT_EQ(cost["seconds_source"], "the sum of the manifest's step_seconds");
   EXPECT_EQ(cost["instances"], 1);
+  EXPECT_TRUE(Contains(cost["instances_source"].get<std::string>(), "assumed: one machine"));
   EXPECT_EQ(cost["instance_type"], "c6i.xlarge");
   EXPECT_EQ(cost["price_per_hour"], 0.215);
   EXPECT_EQ(cost["currency"], "USD");
@@ -61,6 +62,21 @@ TEST(RunCost, DefaultsToTheTablesDefaultInstanceType) {
   EXPECT_DOUBLE_EQ(cost["total"].get<double>(), 0.5 * 0.215);
   EXPECT_EQ(cost["images"], 1000);
   EXPECT_DOUBLE_EQ(cost["per_1000_images"].get<double>(), 0.5 * 0.215);
+}
+
+// Under mpirun the manifest counts the hosts the processes ran on: each was billed.
+TEST(RunCost, InstancesAreTheManifestsHostsUnlessGiven) {
+  ordered_json manifest = RunManifest();
+  manifest["settings"] = {{"processes", 8}, {"hosts", 4}};
+  ordered_json cost = RunCost(manifest, CostOptions{});
+  EXPECT_EQ(cost["instances"], 4);
+  EXPECT_EQ(cost["instances_source"], "the hosts the run's processes ran on");
+  EXPECT_DOUBLE_EQ(cost["total"].get<double>(), 0.5 * 4 * 0.215);
+  CostOptions options;
+  options.instances = 2;
+  cost = RunCost(manifest, options);
+  EXPECT_EQ(cost["instances"], 2);
+  EXPECT_EQ(cost["instances_source"], "--instances");
 }
 
 TEST(RunCost, FruitsProjectionScalesLinearlyToItsImages) {
