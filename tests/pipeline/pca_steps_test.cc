@@ -12,24 +12,19 @@
 #include "pipeline/shard_writer.h"
 #include "storage/local_store.h"
 #include "support/temp_dir.h"
+#include "support/text_assertions.h"
 #include "util/error.h"
 
 namespace fruits::pipeline {
 namespace {
 
+using testing::Quoted;
 using testing::TempDir;
 
 // "<prefix><number>", built by appending: GCC 12 warns (falsely) on "literal" + std::string here.
 std::string Numbered(std::string prefix, int64_t number) {
   prefix.append(std::to_string(number));
   return prefix;
-}
-
-// `text` in single quotes, as the messages name files.
-std::string Quoted(const std::string& text) {
-  std::string quoted(1, '\'');
-  quoted.append(text).push_back('\'');
-  return quoted;
 }
 
 // Shard `id` of `rows` rows of `dim` features (row r holds r + 1, r + 2, ...).

@@ -20,11 +20,9 @@
 //    confused: {pairs, thumbnails, thumbnails_loaded (how many have naturalWidth > 0)}}
 // Exits 1 (with the reason on stderr) when the page never gets ready; otherwise 0: the C++ test
 // decides from the JSON.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
-import puppeteer from 'puppeteer-core';
+import {launchChromium} from './chromium.mjs';
 
 const [reportPath, screenshotPath, phoneScreenshotPath] = process.argv.slice(2);
 if (!screenshotPath) {
@@ -37,15 +35,8 @@ const kWaitMs = 60000;
 const reportUrl = pathToFileURL(path.resolve(reportPath)).href;
 const kSections = ['run', 'failures', 'cost', 'pca', 'classifier'];
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fruits-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  userDataDir,
-  // Root, no GPU, no network: without these Chromium tries Google's hosts.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const chromium = await launchChromium();
+const browser = chromium.browser;
 
 const externalRequests = [];
 const consoleErrors = [];
@@ -139,8 +130,7 @@ try {
                                 page_errors: pageErrors}));
   process.exitCode = 1;
 } finally {
-  await browser.close();
-  fs.rmSync(userDataDir, {recursive: true, force: true});
+  await chromium.close();
 }
 
 // Runs in the page: everything the test compares, read from the DOM as drawn.

@@ -17,9 +17,8 @@
 //    upload, and nothing else, while NOT_IMAGE is up)}.
 // Exits 1 (with the reason on stderr) when the page does not answer within the bound.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import {launchChromium} from './chromium.mjs';
 
 const [url, imagePath, notImagePath, screenshotPath, phoneScreenshotPath] = process.argv.slice(2);
 if (!screenshotPath) {
@@ -31,15 +30,8 @@ if (!screenshotPath) {
 const kWaitMs = 60000;
 const origin = new URL(url).origin;
 
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fruits-chromium-'));
-const browser = await puppeteer.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  userDataDir,
-  // Root, no GPU, no network: without these Chromium tries Google's hosts.
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const chromium = await launchChromium();
+const browser = chromium.browser;
 
 const externalRequests = [];
 const classifyRequests = [];
@@ -183,6 +175,5 @@ try {
   console.error(JSON.stringify({external_requests: externalRequests, console_errors: consoleErrors}));
   process.exitCode = 1;
 } finally {
-  await browser.close();
-  fs.rmSync(userDataDir, {recursive: true, force: true});
+  await chromium.close();
 }

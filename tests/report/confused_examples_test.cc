@@ -25,16 +25,9 @@ namespace fruits::report {
 namespace {
 
 using testing::MessageOf;
+using testing::Quoted;
 using testing::ReadFile;
 using testing::TempDir;
-
-// `text` in single quotes, as the messages name files ("'" + std::string would trip GCC 12's
-// false -Wrestrict).
-std::string Quoted(const std::string& text) {
-  std::string quoted(1, '\'');
-  quoted.append(text).push_back('\'');
-  return quoted;
-}
 
 struct Prediction {
   std::string image;  // a file name in the test folder

@@ -20,15 +20,8 @@ namespace {
 
 using testing::Contains;
 using testing::MessageOf;
+using testing::Quoted;
 using testing::TempDir;
-
-// `text` in single quotes, as the messages name files ("'" + std::string would trip GCC 12's
-// false -Wrestrict).
-std::string Quoted(const std::string& text) {
-  std::string quoted(1, '\'');
-  quoted.append(text).push_back('\'');
-  return quoted;
-}
 
 struct Failure {
   std::string path;

@@ -21,6 +21,14 @@ inline ::testing::AssertionResult Lacks(const std::string& text, const std::stri
   return ::testing::AssertionFailure() << "\"" << part << "\" is in: " << text;
 }
 
+// `text` in single quotes, as messages name files and paths (built with append: "'" +
+// std::string trips GCC 12's false -Wrestrict).
+inline std::string Quoted(const std::string& text) {
+  std::string quoted(1, '\'');
+  quoted.append(text).push_back('\'');
+  return quoted;
+}
+
 // The message of the fruits::Error `action` throws; a test failure when it throws none.
 inline std::string MessageOf(const std::function<void()>& action) {
   try {
