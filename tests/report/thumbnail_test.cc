@@ -86,20 +86,15 @@ void ExpectNear(const std::vector<int>& pixel, const std::vector<int>& expected)
   }
 }
 
-TEST(ThumbnailDataUrl, ShrinksAJpegToFitTheSideKeepingItsAspectAndColours) {
-  const image::RgbImage thumbnail = DecodedThumbnail(TwoColourImage(300, 150, ".jpg"), 72);
-  ASSERT_EQ(thumbnail.width, 72);
-  ASSERT_EQ(thumbnail.height, 36);
-  ExpectNear(Pixel(thumbnail, 5, 18), {255, 0, 0});
-  ExpectNear(Pixel(thumbnail, 66, 18), {0, 0, 255});
-}
-
-TEST(ThumbnailDataUrl, ReadsPngToo) {
-  const image::RgbImage thumbnail = DecodedThumbnail(TwoColourImage(300, 150, ".png"), 72);
-  ASSERT_EQ(thumbnail.width, 72);
-  ASSERT_EQ(thumbnail.height, 36);
-  ExpectNear(Pixel(thumbnail, 5, 18), {255, 0, 0});
-  ExpectNear(Pixel(thumbnail, 66, 18), {0, 0, 255});
+TEST(ThumbnailDataUrl, ShrinksJpegAndPngToFitTheSideKeepingAspectAndColours) {
+  for (const char* format : {".jpg", ".png"}) {
+    SCOPED_TRACE(format);
+    const image::RgbImage thumbnail = DecodedThumbnail(TwoColourImage(300, 150, format), 72);
+    ASSERT_EQ(thumbnail.width, 72);
+    ASSERT_EQ(thumbnail.height, 36);
+    ExpectNear(Pixel(thumbnail, 5, 18), {255, 0, 0});
+    ExpectNear(Pixel(thumbnail, 66, 18), {0, 0, 255});
+  }
 }
 
 TEST(ThumbnailDataUrl, FitsATallImageByItsHeight) {
