@@ -543,17 +543,18 @@ TEST_F(ClassifyRun, WritesWhereTheDocsSayAndEndsWithTheTestAccuracy) {
   }
 
   const std::vector<std::string> lines = Lines(first_.out);
-  ASSERT_GE(lines.size(), 2u);
+  ASSERT_GE(lines.size(), 3u);
   char accuracy[64];
   std::snprintf(accuracy, sizeof accuracy, "test accuracy %.2f%% on 12 images",
                 100 * metrics["accuracy"].get<double>());
   bool near_the_end = false;
-  for (size_t i = lines.size() >= 3 ? lines.size() - 3 : 0; i < lines.size(); ++i) {
+  for (size_t i = lines.size() >= 4 ? lines.size() - 4 : 0; i < lines.size(); ++i) {
     near_the_end |= lines[i].rfind(accuracy, 0) == 0;
   }
   EXPECT_TRUE(near_the_end) << "'" << accuracy << "' not among the last lines of\n" << first_.out;
-  EXPECT_EQ(lines.back(),
+  EXPECT_EQ(lines[lines.size() - 2],
             "evaluation: " + out + "/evaluation/metrics.json, " + out + "/evaluation/predictions");
+  EXPECT_EQ(lines.back(), "report: " + out + "/report.html");
 }
 
 TEST_F(ClassifyRun, ResumedRunRedoesNothingAndGivesTheSameMetrics) {
