@@ -65,6 +65,15 @@ void InspectModel(const InspectModelOptions& options) {
     fmt::print("output         '{}' {}\n", output, shape ? model::ShapeToString(*shape) : "?");
   }
   fmt::print("operators      {}\n", Join(onnx.OperatorTypes()));
+  // The layers --feature-layer could name instead, when the head has hidden layers.
+  const std::vector<model::FeatureLayer> candidates = model::CandidateFeatureLayers(onnx);
+  if (options.model.feature_layer.empty() && candidates.size() > 1) {
+    fmt::print("candidates     (--feature-layer NAME)\n");
+    for (const model::FeatureLayer& candidate : candidates) {
+      fmt::print("                 '{}' ({} floats per image): {}\n", candidate.tensor,
+                 candidate.dimension, candidate.reason);
+    }
+  }
   model::LoadedModel loaded = model::LoadModel(std::move(onnx), options.model);
   fmt::print("feature layer  '{}' ({} floats per image): {}\n", loaded.feature_layer.tensor,
              loaded.feature_layer.dimension, loaded.feature_layer.reason);

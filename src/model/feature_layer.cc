@@ -2,6 +2,10 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <map>
+#include <set>
+#include <vector>
+
 #include "model/graph_edit.h"
 #include "model/tensor.h"
 #include "util/error.h"
@@ -40,6 +44,84 @@ std::string LastTensors(const onnx::GraphProto& graph, int count) {
   return names;
 }
 
+// Whether `name` is a constant: an initializer or the output of a Constant node (the way some
+// converters store weights).
+bool IsConstant(const onnx::GraphProto& graph, const std::map<std::string, int>& producers,
+                const std::string& name) {
+  if (graph::FindInitializer(graph, name) != nullptr) return true;
+  auto it = producers.find(name);
+  return it != producers.end() && graph.node(it->second).op_type() == "Constant";
+}
+
+// Operators that may sit between the dense layers of a classifier head (and after its last one)
+// without being part of the backbone: element-wise activations, and what export leaves of
+// training-only layers.
+bool IsHeadPassThrough(const std::string& op) {
+  static const std::set<std::string> kOps = {
+      "Relu",      "LeakyRelu", "PRelu", "Elu",  "Selu",     "Celu", "Sigmoid", "HardSigmoid",
+      "HardSwish", "Tanh",      "Gelu",  "Clip", "Softplus", "Mish", "Dropout", "Identity"};
+  return kOps.contains(op);
+}
+
+// A dense layer of a classifier head ending at `tensor`: a Gemm or MatMul with constant weights,
+// or the bias Add after such a MatMul (Keras exports MatMul + Add). Null when there is none; else
+// the Gemm/MatMul node, and *data its input that is not the weights.
+const onnx::NodeProto* DenseLayerAt(const onnx::GraphProto& graph,
+                                    const std::map<std::string, int>& producers,
+                                    const std::string& tensor, std::string* data) {
+  auto it = producers.find(tensor);
+  if (it == producers.end()) return nullptr;
+  const onnx::NodeProto* node = &graph.node(it->second);
+  if (node->op_type() == "Add" && node->input_size() == 2) {
+    const int bias = IsConstant(graph, producers, node->input(1))   ? 1
+                     : IsConstant(graph, producers, node->input(0)) ? 0
+                                                                    : -1;
+    if (bias < 0) return nullptr;
+    auto matmul = producers.find(node->input(1 - bias));
+    if (matmul == producers.end() || graph.node(matmul->second).op_type() != "MatMul") {
+      return nullptr;
+    }
+    node = &graph.node(matmul->second);
+  }
+  if (node->op_type() != "Gemm" && node->op_type() != "MatMul") return nullptr;
+  if (node->input_size() < 2) return nullptr;
+  const int weights = IsConstant(graph, producers, node->input(1))   ? 1
+                      : IsConstant(graph, producers, node->input(0)) ? 0
+                                                                     : -1;
+  if (weights < 0) return nullptr;
+  *data = node->input(1 - weights);
+  return node;
+}
+
+// The classifier head: the trailing dense layers (with activations, Dropout and Identity between
+// them, and a Softmax or activation after the last), and the tensor that enters it.
+struct ClassifierHead {
+  std::vector<const onnx::NodeProto*> layers;  // first to last
+  std::string input;
+};
+
+ClassifierHead FindClassifierHead(const onnx::GraphProto& graph) {
+  const auto producers = graph::Producers(graph);
+  auto skip_pass_through = [&](std::string tensor) {
+    for (auto it = producers.find(tensor); it != producers.end(); it = producers.find(tensor)) {
+      const onnx::NodeProto& node = graph.node(it->second);
+      const std::string& op = node.op_type();
+      if (!IsHeadPassThrough(op) && op != "Softmax" && op != "LogSoftmax") break;
+      tensor = node.input(0);
+    }
+    return tensor;
+  };
+  ClassifierHead head;
+  std::string tensor = skip_pass_through(graph.output(0).name());
+  std::string data;
+  while (const onnx::NodeProto* layer = DenseLayerAt(graph, producers, tensor, &data)) {
+    head.layers.insert(head.layers.begin(), layer);
+    head.input = data;
+    tensor = skip_pass_through(data);
+  }
+  return head;
+}
+
 FeatureLayer Make(const OnnxModel& model, const std::string& tensor, std::string reason) {
   return {tensor, PerImageSize(model.TensorShape(tensor)), std::move(reason)};
 }
@@ -60,36 +142,42 @@ FeatureLayer ChooseFeatureLayer(const OnnxModel& model, const std::string& reque
     throw Error("model '" + model.source() + "' has " + std::to_string(graph.output_size()) +
                 " outputs: name the feature tensor with --feature-layer");
   }
-  const auto producers = graph::Producers(graph);
-  std::string tensor = graph.output(0).name();
-  for (;;) {
-    auto it = producers.find(tensor);
-    if (it == producers.end()) break;
-    const onnx::NodeProto& node = graph.node(it->second);
-    const std::string& op = node.op_type();
-    if (op == "Softmax" || op == "LogSoftmax") {
-      tensor = node.input(0);
-      continue;
-    }
-    if (op == "Add" && node.input_size() == 2) {
-      // The bias of a MatMul classifier (Keras exports MatMul + Add).
-      int data = graph::FindInitializer(graph, node.input(0)) != nullptr ? 1 : 0;
-      auto matmul = producers.find(node.input(data));
-      if (graph::FindInitializer(graph, node.input(1 - data)) != nullptr &&
-          matmul != producers.end() && graph.node(matmul->second).op_type() == "MatMul") {
-        tensor = node.input(data);
-        continue;
-      }
-    }
-    if (op == "Gemm" || op == "MatMul") {
-      int data = graph::FindInitializer(graph, node.input(0)) != nullptr ? 1 : 0;
-      return Make(model, node.input(data),
-                  "input of the final classifier " + op + " '" + node.name() + "'");
-    }
-    break;
+  const ClassifierHead head = FindClassifierHead(graph);
+  if (head.layers.empty()) {
+    return Make(model, graph.output(0).name(),
+                "the model's output (the model ends without a Gemm or MatMul classifier)");
   }
-  return Make(model, graph.output(0).name(),
-              "the model's output (the model ends without a Gemm or MatMul classifier)");
+  if (head.layers.size() == 1) {
+    const onnx::NodeProto& layer = *head.layers.front();
+    return Make(model, head.input,
+                "input of the final classifier " + layer.op_type() + " '" + layer.name() + "'");
+  }
+  std::string reason =
+      "input of the classifier head of " + std::to_string(head.layers.size()) + " dense layers (";
+  for (size_t i = 0; i < head.layers.size(); ++i) {
+    if (i > 0) reason += ", ";
+    reason.append(head.layers[i]->op_type())
+        .append(" '")
+        .append(head.layers[i]->name())
+        .append("'");
+  }
+  return Make(model, head.input, reason + "): the backbone's embedding");
+}
+
+std::vector<FeatureLayer> CandidateFeatureLayers(const OnnxModel& model) {
+  const onnx::GraphProto& graph = model.proto().graph();
+  if (graph.output_size() != 1) return {};
+  std::vector<FeatureLayer> candidates = {ChooseFeatureLayer(model, "")};
+  const ClassifierHead head = FindClassifierHead(graph);
+  const auto producers = graph::Producers(graph);
+  for (size_t i = 1; i < head.layers.size(); ++i) {
+    std::string data;
+    DenseLayerAt(graph, producers, head.layers[i]->output(0), &data);
+    const onnx::NodeProto& layer = *head.layers[i];
+    candidates.push_back(
+        Make(model, data, "hidden layer: input of " + layer.op_type() + " '" + layer.name() + "'"));
+  }
+  return candidates;
 }
 
 void CutAtFeatureLayer(OnnxModel& model, const FeatureLayer& layer) {

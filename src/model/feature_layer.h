@@ -1,13 +1,18 @@
 // Which tensor holds an image's features, and cutting the graph there.
 //
-// By default the feature layer is the input of the final classifier: walking back from the
-// model's output past a Softmax and a bias Add, the first input of the last Gemm or MatMul (for
-// MobileNetV2 the 1280 pooled floats). A model that already ends without a classifier gives its
-// output. `--feature-layer NAME` picks any tensor that is one vector per image.
+// By default the feature layer is the backbone's embedding: the tensor that enters the
+// classifier head. The head is the model's trailing chain of dense layers (Gemm, or MatMul with
+// its bias Add, with constant weights), with element-wise activations, Dropout and Identity
+// between them and a Softmax or activation after the last. For MobileNetV2 that is the input of
+// its one Gemm (the 1280 pooled floats); for a transfer-learning model (MobileNetV2 + Dense(256)
+// + Dense(128) + Dense(n) + Softmax) it is the same 1280 floats, not the last hidden layer. A
+// model that already ends without a classifier gives its output. `--feature-layer NAME` picks
+// any tensor that is one vector per image.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "model/onnx_model.h"
 
@@ -20,6 +25,10 @@ struct FeatureLayer {
   // Why this tensor, for the log line users read: "input of the final classifier Gemm 'fc'".
   std::string reason;
 };
+
+// The tensors a user may want as features, for `fruits model inspect`: the automatic choice and
+// the input of each later dense layer of the head (its hidden layers), in graph order.
+std::vector<FeatureLayer> CandidateFeatureLayers(const OnnxModel& model);
 
 // `requested` empty: the automatic choice. Throws UsageError when `requested` names no tensor of
 // the graph, Error when the model has several outputs and nothing was requested.

@@ -88,7 +88,8 @@ const auto kCases = ::testing::Values(
     "mobilenet_v2_nchw_op10", "mobilenet_v2_nchw_op11", "mobilenet_v2_nchw_op12",
     "mobilenet_v2_nchw_op14", "mobilenet_v2_nchw_op15", "mobilenet_v2_nchw_op16",
     "mobilenet_v2_nchw_op17", "resnet18_nchw_op10", "resnet18_nchw_op17", "resnet50_nchw_op11",
-    "resnet50_nchw_op13", "efficientnet_b0_nchw_op13", "efficientnet_b0_nhwc_op13");
+    "resnet50_nchw_op13", "efficientnet_b0_nchw_op13", "efficientnet_b0_nhwc_op13",
+    "mobilenet_v2_transfer_nchw_op13");
 
 class TorchvisionReference : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
 };
@@ -102,8 +103,13 @@ TEST_P(TorchvisionReference, FeaturesEqualTorchvision) {
   EXPECT_EQ(loaded.backend->feature_dim(), c["feature_dim"].get<int64_t>());
   EXPECT_EQ(LayoutName(loaded.backend->input().layout),
             backend == "xnnpack" ? "NHWC" : c["layout"].get<std::string>());
-  EXPECT_NE(loaded.feature_layer.reason.find("input of the final classifier Gemm"),
-            std::string::npos);
+  // The backbone's embedding: before a transfer-learning head of three dense layers, not its
+  // last hidden layer.
+  EXPECT_NE(loaded.feature_layer.reason.find(name.find("_transfer") != std::string::npos
+                                                 ? "input of the classifier head of 3 dense layers"
+                                                 : "input of the final classifier Gemm"),
+            std::string::npos)
+      << loaded.feature_layer.reason;
   for (const auto& run : c["runs"]) {
     Tensor features = loaded.backend->Run(InputFor(*loaded.backend, run));
     std::vector<float> expected = ReadFloats(kFixtures + "/" + run["expected"].get<std::string>());

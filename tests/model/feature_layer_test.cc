@@ -47,6 +47,92 @@ TEST(FeatureLayer, AModelWithoutClassifierGivesItsOutput) {
   EXPECT_NE(layer.reason.find("without a Gemm or MatMul classifier"), std::string::npos);
 }
 
+// The usual Keras transfer-learning recipe: a pooled backbone, then Dense(8) + Dense(6) + Dense(5)
+// + Softmax, with ReLU and Dropout between. The features are the pooled embedding, not the last
+// hidden layer; the hidden layers are candidates.
+std::string TransferNet(bool keras_matmul, bool constant_weights) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("GlobalAveragePool", {"x"}, "pool");
+  b.Node("Flatten", {"pool"}, "embedding");
+  std::string tensor = "embedding";
+  const std::vector<int64_t> widths = {3, 8, 6, 5};
+  for (size_t i = 1; i < widths.size(); ++i) {
+    const std::string n = std::to_string(i);
+    const std::vector<float> weights(widths[i - 1] * widths[i], 0.1f);
+    const std::vector<float> bias(widths[i], 0.01f);
+    if (keras_matmul) {
+      const std::string w = constant_weights
+                                ? ConstantNode(b, "w" + n, {widths[i - 1], widths[i]}, weights)
+                                : b.Initializer("w" + n, {widths[i - 1], widths[i]}, weights);
+      b.Node("MatMul", {tensor, w}, "dense" + n);
+      b.Node("Add", {"dense" + n, b.Initializer("b" + n, {widths[i]}, bias)}, "biased" + n);
+      tensor = "biased" + n;
+    } else {
+      b.Node("Gemm",
+             {tensor, b.Initializer("w" + n, {widths[i], widths[i - 1]}, weights),
+              b.Initializer("b" + n, {widths[i]}, bias)},
+             "dense" + n, {{"transB", int64_t{1}}});
+      tensor = "dense" + n;
+    }
+    if (i + 1 < widths.size()) {
+      b.Node("Relu", {tensor}, "relu" + n);
+      b.Node("Dropout", {"relu" + n}, "drop" + n);
+      tensor = "drop" + n;
+    }
+  }
+  b.Node("Softmax", {tensor}, "probabilities");
+  b.Output("probabilities", {-1, 5});
+  return b.Serialize();
+}
+
+TEST(FeatureLayer, AutomaticIsTheEmbeddingBeforeADenseHeadOfSeveralLayers) {
+  for (bool keras : {false, true}) {
+    for (bool constant_weights : {false, true}) {
+      if (constant_weights && !keras) continue;
+      SCOPED_TRACE(std::string(keras ? "MatMul + Add" : "Gemm") +
+                   (constant_weights ? ", Constant-node weights" : ""));
+      OnnxModel model = OnnxModel::Parse(TransferNet(keras, constant_weights), "transfer.onnx");
+      FeatureLayer layer = ChooseFeatureLayer(model, "");
+      EXPECT_EQ(layer.tensor, "embedding");
+      EXPECT_EQ(layer.dimension, 3);
+      const std::string op = keras ? "MatMul" : "Gemm";
+      EXPECT_EQ(layer.reason, "input of the classifier head of 3 dense layers (" + op +
+                                  " 'dense1', " + op + " 'dense2', " + op +
+                                  " 'dense3'): the backbone's embedding");
+      const std::vector<FeatureLayer> candidates = CandidateFeatureLayers(model);
+      ASSERT_EQ(candidates.size(), 3u);
+      EXPECT_EQ(candidates[0].tensor, "embedding");
+      EXPECT_EQ(candidates[1].tensor, "drop1");
+      EXPECT_EQ(candidates[1].dimension, 8);
+      EXPECT_EQ(candidates[1].reason, "hidden layer: input of " + op + " 'dense2'");
+      EXPECT_EQ(candidates[2].tensor, "drop2");
+      EXPECT_EQ(candidates[2].dimension, 6);
+      CutAtFeatureLayer(model, layer);
+      EXPECT_EQ(model.OperatorTypes(), (std::vector<std::string>{"Flatten", "GlobalAveragePool"}));
+    }
+  }
+}
+
+// An activation right after pooling is the backbone's: the features are the Gemm's input.
+TEST(FeatureLayer, AnActivationBeforeTheOnlyDenseLayerStaysInTheBackbone) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("GlobalAveragePool", {"x"}, "pool");
+  b.Node("Flatten", {"pool"}, "flat");
+  b.Node("Relu", {"flat"}, "activated");
+  b.Node("Gemm",
+         {"activated", b.Initializer("w", {5, 3}, std::vector<float>(15, 0.1f)),
+          b.Initializer("b", {5}, std::vector<float>(5, 0))},
+         "logits", {{"transB", int64_t{1}}});
+  b.Output("logits", {-1, 5});
+  OnnxModel model = OnnxModel::Parse(b.Serialize(), "one.onnx");
+  FeatureLayer layer = ChooseFeatureLayer(model, "");
+  EXPECT_EQ(layer.tensor, "activated");
+  EXPECT_EQ(layer.reason, "input of the final classifier Gemm 'logits'");
+  EXPECT_EQ(CandidateFeatureLayers(model).size(), 1u);
+}
+
 TEST(FeatureLayer, ARequestedLayerThatDoesNotExistListsTheLastTensors) {
   OnnxModel model = OnnxModel::Parse(TinyNet(), "tiny.onnx");
   try {

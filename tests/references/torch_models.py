@@ -6,7 +6,8 @@
 
 fixtures: exports seeded torchvision models (random weights, BatchNorm made non-trivial and
 calibrated so activations stay O(1)) as full ONNX classifiers, with input tensors and the expected
-features (the input of the final Linear layer) computed by torch. Writes OUTDIR/manifest.json:
+features (the input of the final Linear layer; for *_transfer models, of the first Linear of
+their dense head) computed by torch. Writes OUTDIR/manifest.json:
   {"cases": [{"name", "arch", "layout", "opset", "model", "feature_dim",
               "runs": [{"batch", "input", "input_shape", "expected"}, ...]}, ...]}
 Tensors are raw little-endian float32, row-major, no header; file names are relative to OUTDIR.
@@ -33,8 +34,10 @@ import torch
 import torchvision
 
 SIZE = 224
-FEATURE_DIM = {"mobilenet_v2": 1280, "resnet18": 512, "resnet50": 2048, "efficientnet_b0": 1280}
-ARCH_SEED = {"mobilenet_v2": 1001, "resnet18": 1002, "resnet50": 1003, "efficientnet_b0": 1004}
+FEATURE_DIM = {"mobilenet_v2": 1280, "resnet18": 512, "resnet50": 2048, "efficientnet_b0": 1280,
+               "mobilenet_v2_transfer": 1280}
+ARCH_SEED = {"mobilenet_v2": 1001, "resnet18": 1002, "resnet50": 1003, "efficientnet_b0": 1004,
+             "mobilenet_v2_transfer": 1005}
 
 # (arch, layout, opset, batches)
 CASES = (
@@ -44,6 +47,7 @@ CASES = (
     + [("resnet18", "NCHW", opset, [1]) for opset in (10, 17)]
     + [("resnet50", "NCHW", opset, [2]) for opset in (11, 13)]
     + [("efficientnet_b0", layout, 13, [2]) for layout in ("NCHW", "NHWC")]
+    + [("mobilenet_v2_transfer", "NCHW", 13, [1, 32])]
 )
 
 
@@ -68,10 +72,21 @@ def images(batch, seed):
     return (0.75 * smooth + 0.25 * noise).clamp(-1, 1)
 
 
+def transfer_head(features, labels=7):
+    """The usual Keras transfer-learning head: Dense(256) + Dense(128) + Dense(n) + Softmax."""
+    return torch.nn.Sequential(
+        torch.nn.Dropout(0.2), torch.nn.Linear(features, 256), torch.nn.ReLU(), torch.nn.Dropout(0.3),
+        torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, labels),
+        torch.nn.Softmax(dim=1))
+
+
 def build_model(arch):
-    """Seeded torchvision model with random BN affine params and calibrated BN running stats."""
+    """Seeded torchvision model with random BN affine params and calibrated BN running stats.
+    "X_transfer": torchvision's X with its classifier replaced by transfer_head()."""
     torch.manual_seed(ARCH_SEED[arch])
-    model = getattr(torchvision.models, arch)(weights=None)
+    model = getattr(torchvision.models, arch.removesuffix("_transfer"))(weights=None)
+    if arch.endswith("_transfer"):
+        model.classifier = transfer_head(FEATURE_DIM[arch])
     bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     with torch.no_grad():
         for bn in bns:
@@ -95,9 +110,10 @@ def build_model(arch):
     return model
 
 
-def features_of(model, x):
-    """Runs model on x and returns the input of its last nn.Linear (the feature vector)."""
-    last_linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+def features_of(model, x, head_layers=1):
+    """Runs model on x and returns the feature vector: the input of the first nn.Linear of its
+    dense head of `head_layers` Linear layers (1: the last nn.Linear)."""
+    last_linear = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-head_layers]
     captured = []
     handle = last_linear.register_forward_hook(lambda m, inp, out: captured.append(inp[0]))
     try:
@@ -141,7 +157,7 @@ def cmd_fixtures(args):
             x = images(batch, zlib.crc32(f"{name}_b{batch}".encode()))
             if layout == "NHWC":
                 x = x.permute(0, 2, 3, 1).contiguous()
-            feats = features_of(model, x)
+            feats = features_of(model, x, 3 if arch.endswith("_transfer") else 1)
             assert feats.shape == (batch, FEATURE_DIM[arch]), feats.shape
             run = {"batch": batch, "input": f"{name}_b{batch}.input.f32",
                    "input_shape": list(x.shape), "expected": f"{name}_b{batch}.features.f32"}
