@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "model/graph_preparation.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -79,9 +80,10 @@ LoadedModel LoadModel(OnnxModel model, const ModelOptions& options) {
   }
   FeatureLayer layer = ChooseFeatureLayer(model, options.feature_layer);
   CutAtFeatureLayer(model, layer);
+  std::vector<std::string> rewrites = PrepareGraph(model);
 
   Choice choice = forced != nullptr ? Forced(*forced, model) : FirstThatRuns(model);
-  std::vector<std::string> rewrites = choice.prepared->Rewrites();
+  for (std::string& rewrite : choice.prepared->Rewrites()) rewrites.push_back(std::move(rewrite));
   std::unique_ptr<Backend> backend = choice.prepared->Create(options.backend_options);
   layer.dimension = backend->feature_dim();
   return {std::move(model), std::move(layer), std::move(rewrites), std::move(backend)};

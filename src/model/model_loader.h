@@ -1,4 +1,4 @@
-// From an ONNX model to a running backend: choose the feature layer, cut, check, build.
+// From an ONNX model to a running backend: choose the feature layer, cut, prepare, check, build.
 //
 // This is the one way the engine prepares a model; it runs once per process. Every refusal
 // happens here, before any image is read: an image input fruits cannot feed (channels other than
@@ -33,10 +33,12 @@ struct ModelOptions {
 };
 
 struct LoadedModel {
-  // The graph cut at its feature layer (before any backend-specific rewriting).
+  // The graph cut at its feature layer, after the rewrites every backend needs
+  // (graph_preparation.h) and before any backend-specific one.
   OnnxModel graph;
   FeatureLayer feature_layer;
-  // What the backend rewrote or translated in its copy of the graph (one line each).
+  // What the shared preparation and then the backend rewrote or translated in their copies of
+  // the graph (one line each).
   std::vector<std::string> rewrites;
   std::unique_ptr<Backend> backend;
 };

@@ -89,7 +89,7 @@ const auto kCases = ::testing::Values(
     "mobilenet_v2_nchw_op14", "mobilenet_v2_nchw_op15", "mobilenet_v2_nchw_op16",
     "mobilenet_v2_nchw_op17", "resnet18_nchw_op10", "resnet18_nchw_op17", "resnet50_nchw_op11",
     "resnet50_nchw_op13", "efficientnet_b0_nchw_op13", "efficientnet_b0_nhwc_op13",
-    "mobilenet_v2_transfer_nchw_op13");
+    "mobilenet_v2_keras_nchw_op13", "mobilenet_v2_keras_nhwc_op13");
 
 class TorchvisionReference : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
 };
@@ -105,7 +105,7 @@ TEST_P(TorchvisionReference, FeaturesEqualTorchvision) {
             backend == "xnnpack" ? "NHWC" : c["layout"].get<std::string>());
   // The backbone's embedding: before a transfer-learning head of three dense layers, not its
   // last hidden layer.
-  EXPECT_NE(loaded.feature_layer.reason.find(name.find("_transfer") != std::string::npos
+  EXPECT_NE(loaded.feature_layer.reason.find(name.find("_keras") != std::string::npos
                                                  ? "input of the classifier head of 3 dense layers"
                                                  : "input of the final classifier Gemm"),
             std::string::npos)

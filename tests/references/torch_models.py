@@ -6,8 +6,11 @@
 
 fixtures: exports seeded torchvision models (random weights, BatchNorm made non-trivial and
 calibrated so activations stay O(1)) as full ONNX classifiers, with input tensors and the expected
-features (the input of the final Linear layer; for *_transfer models, of the first Linear of
-their dense head) computed by torch. Writes OUTDIR/manifest.json:
+features (the input of the final Linear layer; for *_keras models, of the first Linear of their
+dense head) computed by torch. "X_keras" is X as Keras and tf2onnx would hand it over: a
+transfer-learning head of three dense layers, and its 3x3 convolutions written with auto_pad
+SAME_UPPER (stride 1) or SAME_LOWER (stride 2 on even sizes) instead of explicit pads, which
+compute exactly what torch's symmetric pads of 1 do. Writes OUTDIR/manifest.json:
   {"cases": [{"name", "arch", "layout", "opset", "model", "feature_dim",
               "runs": [{"batch", "input", "input_shape", "expected"}, ...]}, ...]}
 Tensors are raw little-endian float32, row-major, no header; file names are relative to OUTDIR.
@@ -35,9 +38,9 @@ import torchvision
 
 SIZE = 224
 FEATURE_DIM = {"mobilenet_v2": 1280, "resnet18": 512, "resnet50": 2048, "efficientnet_b0": 1280,
-               "mobilenet_v2_transfer": 1280}
+               "mobilenet_v2_keras": 1280}
 ARCH_SEED = {"mobilenet_v2": 1001, "resnet18": 1002, "resnet50": 1003, "efficientnet_b0": 1004,
-             "mobilenet_v2_transfer": 1005}
+             "mobilenet_v2_keras": 1005}
 
 # (arch, layout, opset, batches)
 CASES = (
@@ -47,7 +50,7 @@ CASES = (
     + [("resnet18", "NCHW", opset, [1]) for opset in (10, 17)]
     + [("resnet50", "NCHW", opset, [2]) for opset in (11, 13)]
     + [("efficientnet_b0", layout, 13, [2]) for layout in ("NCHW", "NHWC")]
-    + [("mobilenet_v2_transfer", "NCHW", 13, [1, 32])]
+    + [("mobilenet_v2_keras", "NCHW", 13, [1, 32]), ("mobilenet_v2_keras", "NHWC", 13, [2])]
 )
 
 
@@ -82,10 +85,10 @@ def transfer_head(features, labels=7):
 
 def build_model(arch):
     """Seeded torchvision model with random BN affine params and calibrated BN running stats.
-    "X_transfer": torchvision's X with its classifier replaced by transfer_head()."""
+    "X_keras": torchvision's X with its classifier replaced by transfer_head()."""
     torch.manual_seed(ARCH_SEED[arch])
-    model = getattr(torchvision.models, arch.removesuffix("_transfer"))(weights=None)
-    if arch.endswith("_transfer"):
+    model = getattr(torchvision.models, arch.removesuffix("_keras"))(weights=None)
+    if arch.endswith("_keras"):
         model.classifier = transfer_head(FEATURE_DIM[arch])
     bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     with torch.no_grad():
@@ -124,6 +127,22 @@ def features_of(model, x, head_layers=1):
     return captured[0].reshape(x.shape[0], -1).numpy()
 
 
+def use_same_pads(path):
+    """Rewrites the 3x3 convolutions of an exported model with pads of 1 as auto_pad SAME_*."""
+    model = onnx.load(path)
+    for node in model.graph.node:
+        attrs = {a.name: a for a in node.attribute}
+        if node.op_type != "Conv" or list(attrs.get("pads", onnx.AttributeProto()).ints) != [1] * 4:
+            continue
+        if list(attrs["kernel_shape"].ints) != [3, 3]:
+            continue
+        strides = list(attrs["strides"].ints) if "strides" in attrs else [1, 1]
+        node.attribute.remove(attrs["pads"])
+        node.attribute.append(onnx.helper.make_attribute(
+            "auto_pad", "SAME_UPPER" if strides == [1, 1] else "SAME_LOWER"))
+    onnx.save(model, path)
+
+
 def write_f32(path, array):
     np.ascontiguousarray(array).astype("<f4").tofile(path)
 
@@ -151,13 +170,15 @@ def cmd_fixtures(args):
         except Exception as e:  # an opset torch cannot export: leave the case out
             print(f"skipping {name}: export failed: {e}", file=sys.stderr)
             continue
+        if arch.endswith("_keras"):
+            use_same_pads(os.path.join(args.outdir, model_file))
         case = {"name": name, "arch": arch, "layout": layout, "opset": opset,
                 "model": model_file, "feature_dim": FEATURE_DIM[arch], "runs": []}
         for batch in batches:
             x = images(batch, zlib.crc32(f"{name}_b{batch}".encode()))
             if layout == "NHWC":
                 x = x.permute(0, 2, 3, 1).contiguous()
-            feats = features_of(model, x, 3 if arch.endswith("_transfer") else 1)
+            feats = features_of(model, x, 3 if arch.endswith("_keras") else 1)
             assert feats.shape == (batch, FEATURE_DIM[arch]), feats.shape
             run = {"batch": batch, "input": f"{name}_b{batch}.input.f32",
                    "input_shape": list(x.shape), "expected": f"{name}_b{batch}.features.f32"}
