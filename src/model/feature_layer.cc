@@ -58,8 +58,9 @@ bool IsConstant(const onnx::GraphProto& graph, const std::map<std::string, int>&
 // training-only layers.
 bool IsHeadPassThrough(const std::string& op) {
   static const std::set<std::string> kOps = {
-      "Relu",      "LeakyRelu", "PRelu", "Elu",  "Selu",     "Celu", "Sigmoid", "HardSigmoid",
-      "HardSwish", "Tanh",      "Gelu",  "Clip", "Softplus", "Mish", "Dropout", "Identity"};
+      "Relu",        "LeakyRelu", "PRelu",   "Elu",     "Selu",   "Celu",     "Sigmoid",
+      "HardSigmoid", "HardSwish", "Tanh",    "Gelu",    "Clip",   "Softplus", "Mish",
+      "Dropout",     "Identity",  "Flatten", "Reshape", "Squeeze"};
   return kOps.contains(op);
 }
 

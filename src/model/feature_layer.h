@@ -2,9 +2,10 @@
 //
 // By default the feature layer is the backbone's embedding: the tensor that enters the
 // classifier head. The head is the model's trailing chain of dense layers (Gemm, or MatMul with
-// its bias Add, with constant weights), with element-wise activations, Dropout and Identity
-// between them and a Softmax or activation after the last. For MobileNetV2 that is the input of
-// its one Gemm (the 1280 pooled floats); for a transfer-learning model (MobileNetV2 + Dense(256)
+// its bias Add, with constant weights), with element-wise activations, Dropout, Identity and
+// reshapes between them and a Softmax, activation or reshape after the last. For MobileNetV2 that
+// is the input of its one Gemm (the 1280 pooled floats); for a transfer-learning model (MobileNetV2
+// + Dense(256)
 // + Dense(128) + Dense(n) + Softmax) it is the same 1280 floats, not the last hidden layer. A
 // model that already ends without a classifier gives its output. `--feature-layer NAME` picks
 // any tensor that is one vector per image.

@@ -36,6 +36,23 @@ TEST(FeatureLayer, AutomaticFindsAKerasMatMulWithBiasAdd) {
   EXPECT_EQ(layer.reason, "input of the final classifier MatMul 'scores'");
 }
 
+// A TF graph-model export: the preprocessing inside, and a Reshape after the Softmax.
+TEST(FeatureLayer, AutomaticLooksPastAReshapeAfterTheSoftmax) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("Mul", {"x", b.Initializer("scale", {1}, {2.0f})}, "scaled");
+  b.Node("GlobalAveragePool", {"scaled"}, "pool");
+  b.Node("Flatten", {"pool"}, "pooled");
+  b.Node("MatMul", {"pooled", b.Initializer("w", {3, 5}, std::vector<float>(15, 0.1f))}, "scores");
+  b.Node("Add", {"scores", b.Initializer("b", {5}, std::vector<float>(5, 0))}, "biased");
+  b.Node("Softmax", {"biased"}, "probabilities");
+  b.Node("Reshape", {"probabilities", b.Int64Initializer("shape", {2}, {-1, 5})}, "out");
+  b.Output("out", {-1, 5});
+  FeatureLayer layer = ChooseFeatureLayer(OnnxModel::Parse(b.Serialize(), "tf.onnx"), "");
+  EXPECT_EQ(layer.tensor, "pooled");
+  EXPECT_EQ(layer.reason, "input of the final classifier MatMul 'scores'");
+}
+
 TEST(FeatureLayer, AModelWithoutClassifierGivesItsOutput) {
   GraphBuilder b(13);
   b.Input("x", {-1, 3, 4, 4});
