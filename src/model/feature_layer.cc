@@ -3,6 +3,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -64,6 +65,24 @@ bool IsHeadPassThrough(const std::string& op) {
   return kOps.contains(op);
 }
 
+// x of x * Sigmoid(x) or x * HardSigmoid(x): SiLU and HardSwish as exporters write them before
+// opset 14 (MobileNetV3's head); nullopt for any other node.
+std::optional<std::string> GatedInput(const onnx::GraphProto& graph,
+                                      const std::map<std::string, int>& producers,
+                                      const onnx::NodeProto& node) {
+  if (node.op_type() != "Mul" || node.input_size() != 2) return std::nullopt;
+  for (int gate = 0; gate < 2; ++gate) {
+    auto it = producers.find(node.input(gate));
+    if (it == producers.end()) continue;
+    const onnx::NodeProto& producer = graph.node(it->second);
+    if ((producer.op_type() == "Sigmoid" || producer.op_type() == "HardSigmoid") &&
+        producer.input(0) == node.input(1 - gate)) {
+      return node.input(1 - gate);
+    }
+  }
+  return std::nullopt;
+}
+
 // A dense layer of a classifier head ending at `tensor`: a Gemm or MatMul with constant weights,
 // or the bias Add after such a MatMul (Keras exports MatMul + Add). Null when there is none; else
 // the Gemm/MatMul node, and *data its input that is not the weights.
@@ -107,8 +126,13 @@ ClassifierHead FindClassifierHead(const onnx::GraphProto& graph) {
     for (auto it = producers.find(tensor); it != producers.end(); it = producers.find(tensor)) {
       const onnx::NodeProto& node = graph.node(it->second);
       const std::string& op = node.op_type();
-      if (!IsHeadPassThrough(op) && op != "Softmax" && op != "LogSoftmax") break;
-      tensor = node.input(0);
+      if (IsHeadPassThrough(op) || op == "Softmax" || op == "LogSoftmax") {
+        tensor = node.input(0);
+      } else if (std::optional<std::string> gated = GatedInput(graph, producers, node)) {
+        tensor = *gated;
+      } else {
+        break;
+      }
     }
     return tensor;
   };

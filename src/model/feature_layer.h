@@ -2,8 +2,9 @@
 //
 // By default the feature layer is the backbone's embedding: the tensor that enters the
 // classifier head. The head is the model's trailing chain of dense layers (Gemm, or MatMul with
-// its bias Add, with constant weights), with element-wise activations, Dropout, Identity and
-// reshapes between them and a Softmax, activation or reshape after the last. For MobileNetV2 that
+// its bias Add, with constant weights), with element-wise activations (x * Sigmoid(x) and
+// x * HardSigmoid(x) too), Dropout, Identity and reshapes between them and a Softmax, activation
+// or reshape after the last. For MobileNetV2 that
 // is the input of its one Gemm (the 1280 pooled floats); for a transfer-learning model (MobileNetV2
 // + Dense(256)
 // + Dense(128) + Dense(n) + Softmax) it is the same 1280 floats, not the last hidden layer. A

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
@@ -180,6 +181,30 @@ TEST(XnnpackBackend, RunsABatchViewWithoutItsShapeComputation) {
   ASSERT_EQ(features.shape(), (std::vector<int64_t>{4, 3}));
   for (size_t i = 0; i < images.size(); ++i) {
     EXPECT_EQ(features.data()[i], std::max(0.0f, images.data()[i])) << i;
+  }
+}
+
+// HardSigmoid, which XNNPACK has no operator for, runs as a multiply, an add and a clamp:
+// clamp(alpha * x + beta, 0, 1), with MobileNetV3's alpha = 1/6 and the default 0.2.
+TEST(XnnpackBackend, RunsHardSigmoidAsClampOfAScaledShift) {
+  for (float alpha : {1.0f / 6, 0.2f}) {
+    SCOPED_TRACE(alpha);
+    GraphBuilder b(13);
+    b.Input("x", {-1, 3, 1, 1});
+    std::vector<Attribute> attributes;
+    if (alpha != 0.2f) attributes.push_back({"alpha", alpha});
+    b.Node("HardSigmoid", {"x"}, "gate", attributes);
+    b.Node("Flatten", {"gate"}, "features");
+    b.Output("features", {-1, 3});
+    LoadedModel loaded = Load(b.Serialize(), "auto");
+    ASSERT_EQ(loaded.backend->name(), "xnnpack");
+    Tensor images({4, 1, 1, 3});
+    for (size_t i = 0; i < images.size(); ++i) images.data()[i] = 5.0f * std::cos(1.3f * i);
+    Tensor features = loaded.backend->Run(images);
+    for (size_t i = 0; i < images.size(); ++i) {
+      const float expected = std::clamp(alpha * images.data()[i] + 0.5f, 0.0f, 1.0f);
+      EXPECT_NEAR(features.data()[i], expected, 1e-6f) << i;
+    }
   }
 }
 

@@ -6,8 +6,8 @@
 
 fixtures: exports seeded torchvision models (random weights, BatchNorm made non-trivial and
 calibrated so activations stay O(1)) as full ONNX classifiers, with input tensors and the expected
-features (the input of the final Linear layer; for *_keras models, of the first Linear of their
-dense head) computed by torch. "X_keras" is X as Keras and tf2onnx would hand it over: a
+features (the input of the final Linear layer; for models whose dense head has several,
+HEAD_LAYERS, the input of the first) computed by torch. "X_keras" is X as Keras and tf2onnx would hand it over: a
 transfer-learning head of three dense layers, and its 3x3 convolutions written with auto_pad
 SAME_UPPER (stride 1) or SAME_LOWER (stride 2 on even sizes) instead of explicit pads, which
 compute exactly what torch's symmetric pads of 1 do. Writes OUTDIR/manifest.json:
@@ -38,9 +38,12 @@ import torchvision
 
 SIZE = 224
 FEATURE_DIM = {"mobilenet_v2": 1280, "resnet18": 512, "resnet50": 2048, "efficientnet_b0": 1280,
-               "mobilenet_v2_keras": 1280}
+               "mobilenet_v2_keras": 1280, "mobilenet_v3_large": 960, "mobilenet_v3_small": 576}
 ARCH_SEED = {"mobilenet_v2": 1001, "resnet18": 1002, "resnet50": 1003, "efficientnet_b0": 1004,
-             "mobilenet_v2_keras": 1005}
+             "mobilenet_v2_keras": 1005, "mobilenet_v3_large": 1006, "mobilenet_v3_small": 1007}
+# Linear layers of the dense head, where more than one: the features are the first one's input
+# (MobileNetV3 ends in Linear + Hardswish + Dropout + Linear).
+HEAD_LAYERS = {"mobilenet_v2_keras": 3, "mobilenet_v3_large": 2, "mobilenet_v3_small": 2}
 
 # (arch, layout, opset, batches)
 CASES = (
@@ -51,6 +54,7 @@ CASES = (
     + [("resnet50", "NCHW", opset, [2]) for opset in (11, 13)]
     + [("efficientnet_b0", layout, 13, [2]) for layout in ("NCHW", "NHWC")]
     + [("mobilenet_v2_keras", "NCHW", 13, [1, 32]), ("mobilenet_v2_keras", "NHWC", 13, [2])]
+    + [("mobilenet_v3_large", "NCHW", 13, [1, 32]), ("mobilenet_v3_small", "NCHW", 13, [2])]
 )
 
 
@@ -178,7 +182,7 @@ def cmd_fixtures(args):
             x = images(batch, zlib.crc32(f"{name}_b{batch}".encode()))
             if layout == "NHWC":
                 x = x.permute(0, 2, 3, 1).contiguous()
-            feats = features_of(model, x, 3 if arch.endswith("_keras") else 1)
+            feats = features_of(model, x, HEAD_LAYERS.get(arch, 1))
             assert feats.shape == (batch, FEATURE_DIM[arch]), feats.shape
             run = {"batch": batch, "input": f"{name}_b{batch}.input.f32",
                    "input_shape": list(x.shape), "expected": f"{name}_b{batch}.features.f32"}

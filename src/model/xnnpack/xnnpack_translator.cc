@@ -142,6 +142,7 @@ class Translator {
     if (op == "Clip") return Clip();
     if (op == "Sigmoid") return Unary(OpKind::kSigmoid);
     if (op == "HardSwish") return Unary(OpKind::kHardSwish);
+    if (op == "HardSigmoid") return HardSigmoid();
     if (op == "Add") return Binary(OpKind::kAdd);
     if (op == "Mul") return Binary(OpKind::kMultiply);
     if (op == "Sub") return Binary(OpKind::kSubtract);
@@ -384,6 +385,23 @@ class Translator {
       return Alias(x);
     }
     Emit({.kind = OpKind::kClamp, .input = x.value, .output_min = low, .output_max = high},
+         x.shape);
+  }
+
+  // HardSigmoid(x) = clamp(alpha * x + beta, 0, 1), which XNNPACK has no operator for: a
+  // multiply and an add by scalars, the clamp set on the add (MobileNetV3's squeeze-excitation).
+  void HardSigmoid() {
+    const Computed x = Input(0);
+    const float alpha = Float(*node_, "alpha", 0.2f), beta = Float(*node_, "beta", 0.5f);
+    const std::vector<size_t> scalar(x.shape.size(), 1);
+    const uint32_t scaled =
+        Emit({.kind = OpKind::kMultiply, .input = x.value, .input2 = NewStatic(scalar, {alpha})},
+             x.shape);
+    Emit({.kind = OpKind::kAdd,
+          .input = scaled,
+          .input2 = NewStatic(scalar, {beta}),
+          .output_min = 0,
+          .output_max = 1},
          x.shape);
   }
 
