@@ -36,6 +36,34 @@ TEST(FeatureLayer, AutomaticFindsAKerasMatMulWithBiasAdd) {
   EXPECT_EQ(layer.reason, "input of the final classifier MatMul 'scores'");
 }
 
+// MobileNetV3's head at opset 13: Gemm, HardSwish written as x * HardSigmoid(x), Gemm.
+TEST(FeatureLayer, AutomaticLooksPastAGatedActivationBetweenDenseLayers) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("GlobalAveragePool", {"x"}, "pool");
+  b.Node("Flatten", {"pool"}, "embedding");
+  b.Node("Gemm",
+         {"embedding", b.Initializer("w1", {6, 3}, std::vector<float>(18, 0.1f)),
+          b.Initializer("b1", {6}, std::vector<float>(6, 0))},
+         "hidden", {{"transB", int64_t{1}}});
+  b.Node("HardSigmoid", {"hidden"}, "gate", {{"alpha", 1.0f / 6}});
+  b.Node("Mul", {"hidden", "gate"}, "swished");
+  b.Node("Gemm",
+         {"swished", b.Initializer("w2", {5, 6}, std::vector<float>(30, 0.1f)),
+          b.Initializer("b2", {5}, std::vector<float>(5, 0))},
+         "logits", {{"transB", int64_t{1}}});
+  b.Output("logits", {-1, 5});
+  OnnxModel model = OnnxModel::Parse(b.Serialize(), "v3.onnx");
+  FeatureLayer layer = ChooseFeatureLayer(model, "");
+  EXPECT_EQ(layer.tensor, "embedding");
+  EXPECT_EQ(layer.reason,
+            "input of the classifier head of 2 dense layers (Gemm 'hidden', Gemm 'logits'): the "
+            "backbone's embedding");
+  const std::vector<FeatureLayer> candidates = CandidateFeatureLayers(model);
+  ASSERT_EQ(candidates.size(), 2u);
+  EXPECT_EQ(candidates[1].tensor, "swished");
+}
+
 // A TF graph-model export: the preprocessing inside, and a Reshape after the Softmax.
 TEST(FeatureLayer, AutomaticLooksPastAReshapeAfterTheSoftmax) {
   GraphBuilder b(13);
