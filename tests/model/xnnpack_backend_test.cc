@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "model/graph_builder.h"
@@ -204,6 +206,39 @@ TEST(XnnpackBackend, RunsHardSigmoidAsClampOfAScaledShift) {
     for (size_t i = 0; i < images.size(); ++i) {
       const float expected = std::clamp(alpha * images.data()[i] + 0.5f, 0.0f, 1.0f);
       EXPECT_NEAR(features.data()[i], expected, 1e-6f) << i;
+    }
+  }
+}
+
+// LeakyRelu and Elu run as XNNPACK's own operators, with ONNX's alpha or its default.
+TEST(XnnpackBackend, RunsLeakyReluAndEluWithTheirAlpha) {
+  struct Case {
+    std::string op;
+    std::optional<float> alpha;
+    std::function<float(float)> expected;
+  };
+  const std::vector<Case> cases = {
+      {"LeakyRelu", 0.1f, [](float x) { return x < 0 ? 0.1f * x : x; }},
+      {"LeakyRelu", std::nullopt, [](float x) { return x < 0 ? 0.01f * x : x; }},
+      {"Elu", 0.5f, [](float x) { return x < 0 ? 0.5f * std::expm1(x) : x; }},
+      {"Elu", std::nullopt, [](float x) { return x < 0 ? std::expm1(x) : x; }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.op + " alpha " + (c.alpha ? std::to_string(*c.alpha) : "default"));
+    GraphBuilder b(13);
+    b.Input("x", {-1, 3, 1, 1});
+    std::vector<Attribute> attributes;
+    if (c.alpha) attributes.push_back({"alpha", *c.alpha});
+    b.Node(c.op, {"x"}, "activated", attributes);
+    b.Node("Flatten", {"activated"}, "features");
+    b.Output("features", {-1, 3});
+    LoadedModel loaded = Load(b.Serialize(), "auto");
+    ASSERT_EQ(loaded.backend->name(), "xnnpack");
+    Tensor images({4, 1, 1, 3});
+    for (size_t i = 0; i < images.size(); ++i) images.data()[i] = 3.0f * std::cos(1.3f * i);
+    Tensor features = loaded.backend->Run(images);
+    for (size_t i = 0; i < images.size(); ++i) {
+      EXPECT_NEAR(features.data()[i], c.expected(images.data()[i]), 1e-5f) << i;
     }
   }
 }

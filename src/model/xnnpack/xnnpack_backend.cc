@@ -87,6 +87,10 @@ xnn_status DefineOp(xnn_subgraph_t s, const xnn::Plan& plan, const xnn::Op& op,
       return xnn_define_sigmoid(s, in, out, 0);
     case xnn::OpKind::kHardSwish:
       return xnn_define_hardswish(s, in, out, 0);
+    case xnn::OpKind::kLeakyRelu:
+      return xnn_define_leaky_relu(s, op.alpha, in, out, 0);
+    case xnn::OpKind::kElu:
+      return xnn_define_elu(s, op.alpha, in, out, 0);
     case xnn::OpKind::kGlobalAveragePool:
       return xnn_define_global_average_pooling_2d(s, lo, hi, in, out, 0);
     case xnn::OpKind::kMaxPool:

@@ -76,8 +76,8 @@ std::vector<float> ToNhwc(const std::vector<float>& values, const std::vector<in
 }
 
 bool Fusable(OpKind kind) {
-  return kind != OpKind::kSigmoid && kind != OpKind::kHardSwish && kind != OpKind::kPad &&
-         kind != OpKind::kReshape;
+  return kind != OpKind::kSigmoid && kind != OpKind::kHardSwish && kind != OpKind::kLeakyRelu &&
+         kind != OpKind::kElu && kind != OpKind::kPad && kind != OpKind::kReshape;
 }
 
 class Translator {
@@ -143,6 +143,8 @@ class Translator {
     if (op == "Sigmoid") return Unary(OpKind::kSigmoid);
     if (op == "HardSwish") return Unary(OpKind::kHardSwish);
     if (op == "HardSigmoid") return HardSigmoid();
+    if (op == "LeakyRelu") return UnaryWithAlpha(OpKind::kLeakyRelu, 0.01f);
+    if (op == "Elu") return UnaryWithAlpha(OpKind::kElu, 1.0f);
     if (op == "Add") return Binary(OpKind::kAdd);
     if (op == "Mul") return Binary(OpKind::kMultiply);
     if (op == "Sub") return Binary(OpKind::kSubtract);
@@ -403,6 +405,12 @@ class Translator {
           .output_min = 0,
           .output_max = 1},
          x.shape);
+  }
+
+  // An activation with one parameter: ONNX's `alpha` attribute, or its default.
+  void UnaryWithAlpha(OpKind kind, float default_alpha) {
+    const Computed x = Input(0);
+    Emit({.kind = kind, .input = x.value, .alpha = Float(*node_, "alpha", default_alpha)}, x.shape);
   }
 
   void Unary(OpKind kind) {

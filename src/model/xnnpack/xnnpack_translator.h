@@ -41,6 +41,8 @@ enum class OpKind {
   kClamp,
   kSigmoid,
   kHardSwish,
+  kLeakyRelu,
+  kElu,
   kGlobalAveragePool,
   kMaxPool,
   kAveragePool,
@@ -68,6 +70,8 @@ struct Op {
   std::vector<size_t> pre_padding;
   std::vector<size_t> post_padding;
   float padding_value = 0;
+  // kLeakyRelu: the slope below zero; kElu: alpha.
+  float alpha = 0;
 };
 
 struct Plan {
