@@ -1,26 +1,12 @@
 #include "pipeline/manifest.h"
 
-#include <chrono>
 #include <cmath>
-#include <ctime>
 
 #include "util/peak_memory.h"
+#include "util/utc_now.h"
 #include "util/version.h"
 
 namespace fruits::pipeline {
-
-namespace {
-
-std::string UtcNow() {
-  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc;
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-}  // namespace
 
 double RoundTo(double value, int decimals) {
   // Dividing by a power of ten (rather than multiplying by 0.001) gives the double closest to

@@ -1,8 +1,6 @@
 #include "report/report_data.h"
 
-#include <chrono>
 #include <cmath>
-#include <ctime>
 #include <map>
 #include <optional>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "report/label_order.h"
 #include "report/scatter_sample.h"
 #include "util/error.h"
+#include "util/utc_now.h"
 #include "util/version.h"
 
 namespace fruits::report {
@@ -20,15 +19,6 @@ namespace fruits::report {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string UtcNow() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc;
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 // The JSON file at `uri`, or nullopt when there is none. Throws Error when it exists but cannot
 // be read or parsed.

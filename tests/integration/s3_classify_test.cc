@@ -141,7 +141,8 @@ TEST_F(S3Classify, ExportAndClassifyOnS3GiveTheLocalPredictions) {
   EXPECT_EQ(proxy_.Stats().rejected, 0);
 }
 
-TEST_F(S3Classify, RunWithTestGivesTheLocalResultsAndAReportAndResumeRewritesOnlyManifestAndReport) {
+TEST_F(S3Classify,
+       RunWithTestGivesTheLocalResultsAndAReportAndResumeRewritesOnlyManifestAndReport) {
   const std::string run = "run --input " + S3Uri("images/Training") + " --test " +
                           S3Uri("images/Test") + " --model " + S3Uri("models/m.onnx") + " -o " +
                           S3Uri("runs/test") + RunFlags();
