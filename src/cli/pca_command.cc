@@ -14,6 +14,7 @@
 #include "pipeline/pca_steps.h"
 #include "pipeline/run_job.h"
 #include "report/report.h"
+#include "report/run_cost.h"
 #include "util/log.h"
 
 namespace fruits::cli {
@@ -49,7 +50,7 @@ struct RunFlags {
   ClassifierFlags classifier;  // --k, --variance and --whiten go to its options
   std::string test;
   int top = 5;
-  ReportFlags report;  // OUT/report.html at the end, unless no_report
+  report::ReportOptions report;  // OUT/report.html at the end, unless no_report
   bool no_report = false;
 };
 
@@ -124,7 +125,7 @@ pipeline::RunOptions RunOptionsOf(RunFlags& flags) {
 // OUT/report.html, on rank 0. A report that cannot be written is a warning: the run's outputs
 // are complete, and `fruits report OUT` can make it again.
 void WriteRunReport(storage::ObjectStore& store, RunFlags& flags) {
-  report::ReportOptions& options = flags.report.options;
+  report::ReportOptions& options = flags.report;
   options.run = flags.extract.options.output;
   try {
     const report::ReportResult result = report::WriteReport(store, options);
@@ -136,7 +137,8 @@ void WriteRunReport(storage::ObjectStore& store, RunFlags& flags) {
 }
 
 void Run(RunFlags& flags, dist::Communicator& comm) {
-  if (!flags.no_report) CheckReportFlags(flags.report);
+  // The report's flags are checked before the run, not after an hour of extraction.
+  if (!flags.no_report) report::CheckCostOptions(flags.report.cost);
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.extract.s3);
   StartExtraction(flags.extract, comm);
   const pipeline::ExtractOptions& options = flags.extract.options;

@@ -8,6 +8,7 @@
 #include "cli/report_flags.h"
 #include "cli/s3_flags.h"
 #include "report/report.h"
+#include "report/run_cost.h"
 #include "util/log.h"
 
 namespace fruits::cli {
@@ -15,16 +16,16 @@ namespace fruits::cli {
 namespace {
 
 struct ReportCommandFlags {
-  ReportFlags report;
+  report::ReportOptions report;
   bool quiet = false;
   storage::S3Options s3;
 };
 
 void Report(ReportCommandFlags& flags) {
   SetLogQuiet(flags.quiet);
-  CheckReportFlags(flags.report);
+  report::CheckCostOptions(flags.report.cost);
   std::unique_ptr<storage::StoreRegistry> store = OpenStores(flags.s3);
-  const report::ReportResult result = report::WriteReport(*store, flags.report.options);
+  const report::ReportResult result = report::WriteReport(*store, flags.report);
   if (!flags.quiet) {
     fmt::print("report: {} ({:.1f} KiB, {:.2f} s)\n", result.output, result.bytes / 1024.0,
                result.seconds);
@@ -35,7 +36,7 @@ void Report(ReportCommandFlags& flags) {
 
 void AddReportCommand(CLI::App& app) {
   auto flags = std::make_shared<ReportCommandFlags>();
-  report::ReportOptions& options = flags->report.options;
+  report::ReportOptions& options = flags->report;
   CLI::App* cmd = app.add_subcommand(
       "report",
       "Write a run's report: one self-contained HTML page (no network, opens offline) with the "

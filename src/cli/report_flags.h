@@ -3,22 +3,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <optional>
-#include <string>
 
 #include "report/report_data.h"
 
 namespace fruits::cli {
 
-struct ReportFlags {
-  std::optional<double> price_per_hour;
-  report::ReportOptions options;
-};
-
-void AddReportFlags(CLI::App& cmd, ReportFlags& flags);
-
-// Copies the parsed flags into flags.options and checks them (UsageError naming the flag), so
-// that `fruits run` refuses a bad price before it starts, not after an hour of extraction.
-void CheckReportFlags(ReportFlags& flags);
+void AddReportFlags(CLI::App& cmd, report::ReportOptions& options);
 
 }  // namespace fruits::cli

@@ -22,6 +22,15 @@ constexpr std::array<InstancePrice, 9> kPrices = {{
 
 std::span<const InstancePrice> InstancePrices() { return kPrices; }
 
+std::string InstanceTypeNames() {
+  std::string names;
+  for (const InstancePrice& price : kPrices) {
+    if (!names.empty()) names += ", ";
+    names += price.type;
+  }
+  return names;
+}
+
 const InstancePrice* FindInstancePrice(std::string_view type) {
   for (const InstancePrice& price : kPrices) {
     if (price.type == type) return &price;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace fruits::report {
@@ -27,6 +28,9 @@ inline constexpr std::string_view kPricesNote =
 inline constexpr std::string_view kDefaultInstanceType = "c6i.xlarge";
 
 std::span<const InstancePrice> InstancePrices();
+
+// The table's types, in table order, comma-separated: for help texts and messages.
+std::string InstanceTypeNames();
 
 // The table's row for `type`, or nullptr.
 const InstancePrice* FindInstancePrice(std::string_view type);

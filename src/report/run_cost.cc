@@ -12,15 +12,6 @@ namespace {
 
 constexpr double kFruits360Images = 150'000;
 
-std::string TableTypes() {
-  std::string types;
-  for (const InstancePrice& price : InstancePrices()) {
-    if (!types.empty()) types += ", ";
-    types += price.type;
-  }
-  return types;
-}
-
 // The run's measured time and where it comes from.
 std::pair<double, std::string> RunSeconds(const nlohmann::ordered_json& manifest) {
   if (manifest.contains("step_seconds")) {
@@ -79,7 +70,7 @@ void CheckCostOptions(const CostOptions& options) {
   }
   if (!options.instance_type.empty() && !FindInstancePrice(options.instance_type)) {
     throw UsageError("--instance-type '" + options.instance_type +
-                     "' is not in the report's price table (" + TableTypes() +
+                     "' is not in the report's price table (" + InstanceTypeNames() +
                      "): pass --price-per-hour with your own price instead");
   }
   if (options.instances && *options.instances < 1) {
