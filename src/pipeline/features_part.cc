@@ -5,6 +5,8 @@
 
 namespace fruits::pipeline {
 
+namespace {
+
 bool HasColumns(const parquet::Schema& schema, const parquet::Schema& expected) {
   const auto& columns = schema.columns();
   if (columns.size() != expected.size()) return false;
@@ -15,6 +17,8 @@ bool HasColumns(const parquet::Schema& schema, const parquet::Schema& expected) 
   }
   return true;
 }
+
+}  // namespace
 
 const parquet::Schema& FeaturesSchema() {
   static const parquet::Schema schema({{"path", parquet::ColumnType::kString},
@@ -45,6 +49,17 @@ const parquet::Schema& PredictionsSchema() {
                                        {"top_labels", parquet::ColumnType::kStringList},
                                        {"top_probabilities", parquet::ColumnType::kFloatList}});
   return schema;
+}
+
+parquet::ParquetReader OpenTablePart(storage::ObjectStore& store, const std::string& part,
+                                     const parquet::Schema& schema, const std::string& kind) {
+  parquet::ParquetReader reader(store.NewRandomAccessFile(part));
+  if (!HasColumns(reader.schema(), schema)) {
+    std::string message = "'";
+    message.append(part).append("' is not ").append(kind);
+    throw Error(message);
+  }
+  return reader;
 }
 
 std::string PartFileName(const std::string& uri) { return uri.substr(uri.rfind('/') + 1); }

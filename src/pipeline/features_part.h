@@ -57,9 +57,11 @@ const parquet::Schema& PcaSchema();
 // top_probabilities: list<float>.
 const parquet::Schema& PredictionsSchema();
 
-// Whether `schema` has exactly the columns (names and types, in order) of `expected`, one of the
-// schemas above.
-bool HasColumns(const parquet::Schema& schema, const parquet::Schema& expected);
+// A part of one of the tables above, opened for reading. Throws Error "'PART' is not KIND" when
+// its columns (names and types, in order) are not `schema`'s, e.g. KIND "an errors part (path,
+// stage, reason)"; Error when it cannot be read.
+parquet::ParquetReader OpenTablePart(storage::ObjectStore& store, const std::string& part,
+                                     const parquet::Schema& schema, const std::string& kind);
 
 // The file name of a part ("part-00003.parquet" of ".../features/part-00003.parquet").
 std::string PartFileName(const std::string& uri);

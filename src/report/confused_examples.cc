@@ -8,7 +8,6 @@
 #include "pipeline/features_part.h"
 #include "pipeline/for_each_part.h"
 #include "report/thumbnail.h"
-#include "util/error.h"
 
 namespace fruits::report {
 
@@ -29,10 +28,9 @@ void Keep(std::vector<ConfusedExample>& kept, int capacity, ConfusedExample exam
 
 void ScanPart(storage::ObjectStore& store, const std::string& part, int per_pair,
               std::map<PairKey, std::vector<ConfusedExample>>& kept) {
-  parquet::ParquetReader reader(store.NewRandomAccessFile(part));
-  if (!pipeline::HasColumns(reader.schema(), pipeline::PredictionsSchema())) {
-    throw Error("'" + part + "' is not a predictions part (path, label, predicted, ...)");
-  }
+  const parquet::ParquetReader reader =
+      pipeline::OpenTablePart(store, part, pipeline::PredictionsSchema(),
+                              "a predictions part (path, label, predicted, ...)");
   parquet::ColumnData paths, labels, predicted, probabilities;
   for (int group = 0; group < reader.num_row_groups(); ++group) {
     reader.ReadColumn(group, 1, &labels);

@@ -7,7 +7,6 @@
 #include "parquet/reader.h"
 #include "pipeline/features_part.h"
 #include "pipeline/for_each_part.h"
-#include "util/error.h"
 
 namespace fruits::report {
 
@@ -17,10 +16,8 @@ using GroupKey = std::pair<std::string, std::string>;  // stage, reason
 
 void CountPart(storage::ObjectStore& store, const std::string& part,
                std::map<GroupKey, FailureGroup>& groups, FailureSummary& summary) {
-  parquet::ParquetReader reader(store.NewRandomAccessFile(part));
-  if (!pipeline::HasColumns(reader.schema(), pipeline::ErrorsSchema())) {
-    throw Error("'" + part + "' is not an errors part (path, stage, reason)");
-  }
+  const parquet::ParquetReader reader = pipeline::OpenTablePart(
+      store, part, pipeline::ErrorsSchema(), "an errors part (path, stage, reason)");
   std::vector<parquet::ColumnData> columns;
   for (int group = 0; group < reader.num_row_groups(); ++group) {
     reader.ReadRowGroup(group, &columns);

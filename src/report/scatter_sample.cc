@@ -55,10 +55,8 @@ ScatterSample SamplePcaParts(storage::ObjectStore& store, const std::string& fol
   ScatterSample sample(capacity, seed);
   std::vector<parquet::ColumnData> columns;
   for (const std::string& part : pipeline::PartsIn(store, folder)) {
-    parquet::ParquetReader reader(store.NewRandomAccessFile(part));
-    if (!pipeline::HasColumns(reader.schema(), pipeline::PcaSchema())) {
-      throw Error("'" + part + "' is not a PCA part (path, label, pca)");
-    }
+    const parquet::ParquetReader reader = pipeline::OpenTablePart(
+        store, part, pipeline::PcaSchema(), "a PCA part (path, label, pca)");
     for (int group = 0; group < reader.num_row_groups(); ++group) {
       reader.ReadRowGroup(group, &columns);
       const parquet::ColumnData& pca = columns[2];
