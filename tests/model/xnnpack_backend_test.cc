@@ -186,61 +186,50 @@ TEST(XnnpackBackend, RunsABatchViewWithoutItsShapeComputation) {
   }
 }
 
+// A one-activation net ([N, 3, 1, 1] -> `op` -> Flatten) loaded with --backend auto runs on
+// XNNPACK, and on inputs amplitude * cos(1.3 i) gives expected(x) within `tolerance`. `alpha`:
+// the node's attribute, or none for its default.
+void ExpectActivationOnXnnpack(const std::string& op, std::optional<float> alpha, float amplitude,
+                               const std::function<float(float)>& expected, float tolerance) {
+  SCOPED_TRACE(op + " alpha " + (alpha ? std::to_string(*alpha) : "default"));
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 1, 1});
+  std::vector<Attribute> attributes;
+  if (alpha) attributes.push_back({"alpha", *alpha});
+  b.Node(op, {"x"}, "activated", attributes);
+  b.Node("Flatten", {"activated"}, "features");
+  b.Output("features", {-1, 3});
+  LoadedModel loaded = Load(b.Serialize(), "auto");
+  ASSERT_EQ(loaded.backend->name(), "xnnpack");
+  Tensor images({4, 1, 1, 3});
+  for (size_t i = 0; i < images.size(); ++i) images.data()[i] = amplitude * std::cos(1.3f * i);
+  Tensor features = loaded.backend->Run(images);
+  for (size_t i = 0; i < images.size(); ++i) {
+    EXPECT_NEAR(features.data()[i], expected(images.data()[i]), tolerance) << i;
+  }
+}
+
 // HardSigmoid, which XNNPACK has no operator for, runs as a multiply, an add and a clamp:
 // clamp(alpha * x + beta, 0, 1), with MobileNetV3's alpha = 1/6 and the default 0.2.
 TEST(XnnpackBackend, RunsHardSigmoidAsClampOfAScaledShift) {
-  for (float alpha : {1.0f / 6, 0.2f}) {
-    SCOPED_TRACE(alpha);
-    GraphBuilder b(13);
-    b.Input("x", {-1, 3, 1, 1});
-    std::vector<Attribute> attributes;
-    if (alpha != 0.2f) attributes.push_back({"alpha", alpha});
-    b.Node("HardSigmoid", {"x"}, "gate", attributes);
-    b.Node("Flatten", {"gate"}, "features");
-    b.Output("features", {-1, 3});
-    LoadedModel loaded = Load(b.Serialize(), "auto");
-    ASSERT_EQ(loaded.backend->name(), "xnnpack");
-    Tensor images({4, 1, 1, 3});
-    for (size_t i = 0; i < images.size(); ++i) images.data()[i] = 5.0f * std::cos(1.3f * i);
-    Tensor features = loaded.backend->Run(images);
-    for (size_t i = 0; i < images.size(); ++i) {
-      const float expected = std::clamp(alpha * images.data()[i] + 0.5f, 0.0f, 1.0f);
-      EXPECT_NEAR(features.data()[i], expected, 1e-6f) << i;
-    }
-  }
+  ExpectActivationOnXnnpack(
+      "HardSigmoid", 1.0f / 6, 5, [](float x) { return std::clamp(x / 6 + 0.5f, 0.0f, 1.0f); },
+      1e-6f);
+  ExpectActivationOnXnnpack(
+      "HardSigmoid", std::nullopt, 5,
+      [](float x) { return std::clamp(0.2f * x + 0.5f, 0.0f, 1.0f); }, 1e-6f);
 }
 
 // LeakyRelu and Elu run as XNNPACK's own operators, with ONNX's alpha or its default.
 TEST(XnnpackBackend, RunsLeakyReluAndEluWithTheirAlpha) {
-  struct Case {
-    std::string op;
-    std::optional<float> alpha;
-    std::function<float(float)> expected;
-  };
-  const std::vector<Case> cases = {
-      {"LeakyRelu", 0.1f, [](float x) { return x < 0 ? 0.1f * x : x; }},
-      {"LeakyRelu", std::nullopt, [](float x) { return x < 0 ? 0.01f * x : x; }},
-      {"Elu", 0.5f, [](float x) { return x < 0 ? 0.5f * std::expm1(x) : x; }},
-      {"Elu", std::nullopt, [](float x) { return x < 0 ? std::expm1(x) : x; }},
-  };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.op + " alpha " + (c.alpha ? std::to_string(*c.alpha) : "default"));
-    GraphBuilder b(13);
-    b.Input("x", {-1, 3, 1, 1});
-    std::vector<Attribute> attributes;
-    if (c.alpha) attributes.push_back({"alpha", *c.alpha});
-    b.Node(c.op, {"x"}, "activated", attributes);
-    b.Node("Flatten", {"activated"}, "features");
-    b.Output("features", {-1, 3});
-    LoadedModel loaded = Load(b.Serialize(), "auto");
-    ASSERT_EQ(loaded.backend->name(), "xnnpack");
-    Tensor images({4, 1, 1, 3});
-    for (size_t i = 0; i < images.size(); ++i) images.data()[i] = 3.0f * std::cos(1.3f * i);
-    Tensor features = loaded.backend->Run(images);
-    for (size_t i = 0; i < images.size(); ++i) {
-      EXPECT_NEAR(features.data()[i], c.expected(images.data()[i]), 1e-5f) << i;
-    }
-  }
+  ExpectActivationOnXnnpack(
+      "LeakyRelu", 0.1f, 3, [](float x) { return x < 0 ? 0.1f * x : x; }, 1e-5f);
+  ExpectActivationOnXnnpack(
+      "LeakyRelu", std::nullopt, 3, [](float x) { return x < 0 ? 0.01f * x : x; }, 1e-5f);
+  ExpectActivationOnXnnpack(
+      "Elu", 0.5f, 3, [](float x) { return x < 0 ? 0.5f * std::expm1(x) : x; }, 1e-5f);
+  ExpectActivationOnXnnpack(
+      "Elu", std::nullopt, 3, [](float x) { return x < 0 ? std::expm1(x) : x; }, 1e-5f);
 }
 
 // Found by fuzz/onnx_fuzzer: the ONNX checker accepts BatchNormalization parameters of different
