@@ -116,8 +116,11 @@ const onnx::NodeProto* DenseLayerAt(const onnx::GraphProto& graph,
 // The classifier head: the trailing dense layers (with activations, Dropout and Identity between
 // them, and a Softmax or activation after the last), and the tensor that enters it.
 struct ClassifierHead {
-  std::vector<const onnx::NodeProto*> layers;  // first to last
-  std::string input;
+  struct Layer {
+    const onnx::NodeProto* node;
+    std::string input;  // its data input (not the weights): the first one's is the embedding
+  };
+  std::vector<Layer> layers;  // first to last
 };
 
 ClassifierHead FindClassifierHead(const onnx::GraphProto& graph) {
@@ -140,8 +143,7 @@ ClassifierHead FindClassifierHead(const onnx::GraphProto& graph) {
   std::string tensor = skip_pass_through(graph.output(0).name());
   std::string data;
   while (const onnx::NodeProto* layer = DenseLayerAt(graph, producers, tensor, &data)) {
-    head.layers.insert(head.layers.begin(), layer);
-    head.input = data;
+    head.layers.insert(head.layers.begin(), {layer, data});
     tensor = skip_pass_through(data);
   }
   return head;
@@ -149,6 +151,30 @@ ClassifierHead FindClassifierHead(const onnx::GraphProto& graph) {
 
 FeatureLayer Make(const OnnxModel& model, const std::string& tensor, std::string reason) {
   return {tensor, PerImageSize(model.TensorShape(tensor)), std::move(reason)};
+}
+
+// The automatic choice: the tensor entering `head`, or the output of a model without one.
+FeatureLayer AutomaticFeatureLayer(const OnnxModel& model, const ClassifierHead& head) {
+  if (head.layers.empty()) {
+    return Make(model, model.proto().graph().output(0).name(),
+                "the model's output (the model ends without a Gemm or MatMul classifier)");
+  }
+  const std::string& embedding = head.layers.front().input;
+  if (head.layers.size() == 1) {
+    const onnx::NodeProto& layer = *head.layers.front().node;
+    return Make(model, embedding,
+                "input of the final classifier " + layer.op_type() + " '" + layer.name() + "'");
+  }
+  std::string reason =
+      "input of the classifier head of " + std::to_string(head.layers.size()) + " dense layers (";
+  for (size_t i = 0; i < head.layers.size(); ++i) {
+    if (i > 0) reason += ", ";
+    reason.append(head.layers[i].node->op_type())
+        .append(" '")
+        .append(head.layers[i].node->name())
+        .append("'");
+  }
+  return Make(model, embedding, reason + "): the backbone's embedding");
 }
 
 }  // namespace
@@ -167,40 +193,19 @@ FeatureLayer ChooseFeatureLayer(const OnnxModel& model, const std::string& reque
     throw Error("model '" + model.source() + "' has " + std::to_string(graph.output_size()) +
                 " outputs: name the feature tensor with --feature-layer");
   }
-  const ClassifierHead head = FindClassifierHead(graph);
-  if (head.layers.empty()) {
-    return Make(model, graph.output(0).name(),
-                "the model's output (the model ends without a Gemm or MatMul classifier)");
-  }
-  if (head.layers.size() == 1) {
-    const onnx::NodeProto& layer = *head.layers.front();
-    return Make(model, head.input,
-                "input of the final classifier " + layer.op_type() + " '" + layer.name() + "'");
-  }
-  std::string reason =
-      "input of the classifier head of " + std::to_string(head.layers.size()) + " dense layers (";
-  for (size_t i = 0; i < head.layers.size(); ++i) {
-    if (i > 0) reason += ", ";
-    reason.append(head.layers[i]->op_type())
-        .append(" '")
-        .append(head.layers[i]->name())
-        .append("'");
-  }
-  return Make(model, head.input, reason + "): the backbone's embedding");
+  return AutomaticFeatureLayer(model, FindClassifierHead(graph));
 }
 
 std::vector<FeatureLayer> CandidateFeatureLayers(const OnnxModel& model) {
   const onnx::GraphProto& graph = model.proto().graph();
   if (graph.output_size() != 1) return {};
-  std::vector<FeatureLayer> candidates = {ChooseFeatureLayer(model, "")};
   const ClassifierHead head = FindClassifierHead(graph);
-  const auto producers = graph::Producers(graph);
+  std::vector<FeatureLayer> candidates = {AutomaticFeatureLayer(model, head)};
   for (size_t i = 1; i < head.layers.size(); ++i) {
-    std::string data;
-    DenseLayerAt(graph, producers, head.layers[i]->output(0), &data);
-    const onnx::NodeProto& layer = *head.layers[i];
+    const onnx::NodeProto& layer = *head.layers[i].node;
     candidates.push_back(
-        Make(model, data, "hidden layer: input of " + layer.op_type() + " '" + layer.name() + "'"));
+        Make(model, head.layers[i].input,
+             "hidden layer: input of " + layer.op_type() + " '" + layer.name() + "'"));
   }
   return candidates;
 }
