@@ -45,16 +45,6 @@ std::vector<float> ConstantValues(const onnx::GraphProto& graph, const onnx::Nod
   return {values.begin(), values.end()};
 }
 
-int64_t IntAttribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback) {
-  const onnx::AttributeProto* attribute = model::graph::FindAttribute(node, name);
-  return attribute == nullptr ? fallback : attribute->i();
-}
-
-float FloatAttribute(const onnx::NodeProto& node, const std::string& name, float fallback) {
-  const onnx::AttributeProto* attribute = model::graph::FindAttribute(node, name);
-  return attribute == nullptr ? fallback : attribute->f();
-}
-
 // The nodes from `input` to `output`, in order; each reads the previous one's output.
 std::vector<const onnx::NodeProto*> Chain(const onnx::GraphProto& graph, const std::string& input,
                                           const std::string& output) {
@@ -110,12 +100,12 @@ HeadEvaluator::HeadEvaluator(const onnx::GraphProto& graph, const std::string& i
       const bool gemm = node->op_type() == "Gemm";
       std::vector<float> b = ConstantValues(graph, *node, 1, &dims);
       if (dims.size() != 2) Refuse(*node, "has weights that are not a matrix");
-      if (gemm &&
-          (IntAttribute(*node, "transA", 0) != 0 || FloatAttribute(*node, "alpha", 1) != 1 ||
-           FloatAttribute(*node, "beta", 1) != 1)) {
+      if (gemm && (model::graph::Int(*node, "transA", 0) != 0 ||
+                   model::graph::Float(*node, "alpha", 1) != 1 ||
+                   model::graph::Float(*node, "beta", 1) != 1)) {
         Refuse(*node, "uses transA, alpha or beta");
       }
-      const bool trans_b = gemm && IntAttribute(*node, "transB", 0) != 0;
+      const bool trans_b = gemm && model::graph::Int(*node, "transB", 0) != 0;
       step.rows = trans_b ? dims[1] : dims[0];
       step.cols = trans_b ? dims[0] : dims[1];
       step.constant.resize(b.size());
@@ -135,7 +125,7 @@ HeadEvaluator::HeadEvaluator(const onnx::GraphProto& graph, const std::string& i
       if (input_dim_ < 0) input_dim_ = step.rows;
       cols = step.cols;
     } else if (node->op_type() == "Softmax") {
-      const int64_t axis = IntAttribute(*node, "axis", -1);
+      const int64_t axis = model::graph::Int(*node, "axis", -1);
       if (axis != -1 && axis != 1) Refuse(*node, "is not over the last axis");
       step.kind = Kind::kSoftmax;
     } else {

@@ -95,6 +95,28 @@ const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std
   return nullptr;
 }
 
+std::vector<int64_t> Ints(const onnx::NodeProto& node, const std::string& name,
+                          std::vector<int64_t> fallback) {
+  const onnx::AttributeProto* a = FindAttribute(node, name);
+  if (a == nullptr) return fallback;
+  return {a->ints().begin(), a->ints().end()};
+}
+
+int64_t Int(const onnx::NodeProto& node, const std::string& name, int64_t fallback) {
+  const onnx::AttributeProto* a = FindAttribute(node, name);
+  return a == nullptr ? fallback : a->i();
+}
+
+float Float(const onnx::NodeProto& node, const std::string& name, float fallback) {
+  const onnx::AttributeProto* a = FindAttribute(node, name);
+  return a == nullptr ? fallback : a->f();
+}
+
+std::string Text(const onnx::NodeProto& node, const std::string& name) {
+  const onnx::AttributeProto* a = FindAttribute(node, name);
+  return a == nullptr ? "" : a->s();
+}
+
 const onnx::NodeProto* NhwcToNchwTranspose(const onnx::GraphProto& graph,
                                            const std::string& tensor) {
   for (const auto& node : graph.node()) {

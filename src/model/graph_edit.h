@@ -39,6 +39,13 @@ const onnx::NodeProto* NhwcToNchwTranspose(const onnx::GraphProto& graph,
 
 const onnx::TensorProto* FindInitializer(const onnx::GraphProto& graph, const std::string& name);
 const onnx::AttributeProto* FindAttribute(const onnx::NodeProto& node, const std::string& name);
+// A node attribute's value, or `fallback` when the node has none of that name.
+std::vector<int64_t> Ints(const onnx::NodeProto& node, const std::string& name,
+                          std::vector<int64_t> fallback);
+int64_t Int(const onnx::NodeProto& node, const std::string& name, int64_t fallback);
+float Float(const onnx::NodeProto& node, const std::string& name, float fallback);
+// "" when absent.
+std::string Text(const onnx::NodeProto& node, const std::string& name);
 // The dimensions of a tensor type, -1 for an open one.
 std::vector<int64_t> DimsOf(const onnx::TypeProto& type);
 // Makes `value` the tensor `name` of `elem_type` (an onnx::TensorProto::DataType) with these

@@ -11,17 +11,10 @@ namespace fruits::model {
 
 namespace {
 
-std::vector<int64_t> IntsAttribute(const onnx::NodeProto& node, const std::string& name,
-                                   std::vector<int64_t> fallback) {
-  const onnx::AttributeProto* attribute = graph::FindAttribute(node, name);
-  if (attribute == nullptr) return fallback;
-  return {attribute->ints().begin(), attribute->ints().end()};
-}
-
 // The kernel's spatial size: kernel_shape, or a Conv's weight dimensions past the first two.
 std::optional<std::vector<int64_t>> KernelShape(const onnx::GraphProto& graph,
                                                 const onnx::NodeProto& node) {
-  std::vector<int64_t> kernel = IntsAttribute(node, "kernel_shape", {});
+  std::vector<int64_t> kernel = graph::Ints(node, "kernel_shape", {});
   if (!kernel.empty()) return kernel;
   if (node.op_type() != "Conv" || node.input_size() < 2) return std::nullopt;
   const onnx::TensorProto* weights = graph::FindInitializer(graph, node.input(1));
@@ -35,10 +28,9 @@ std::optional<std::vector<int64_t>> SamePads(const onnx::NodeProto& node,
                                              const std::vector<int64_t>& spatial,
                                              const std::vector<int64_t>& kernel, bool upper) {
   const size_t axes = spatial.size();
-  const std::vector<int64_t> strides =
-      IntsAttribute(node, "strides", std::vector<int64_t>(axes, 1));
+  const std::vector<int64_t> strides = graph::Ints(node, "strides", std::vector<int64_t>(axes, 1));
   const std::vector<int64_t> dilations =
-      IntsAttribute(node, "dilations", std::vector<int64_t>(axes, 1));
+      graph::Ints(node, "dilations", std::vector<int64_t>(axes, 1));
   if (kernel.size() != axes || strides.size() != axes || dilations.size() != axes) {
     return std::nullopt;
   }

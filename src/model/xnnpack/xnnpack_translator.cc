@@ -27,27 +27,10 @@ struct Computed {
   std::vector<int64_t> shape;
 };
 
-std::vector<int64_t> Ints(const onnx::NodeProto& node, const std::string& name,
-                          std::vector<int64_t> fallback) {
-  const onnx::AttributeProto* a = graph::FindAttribute(node, name);
-  if (a == nullptr) return fallback;
-  return {a->ints().begin(), a->ints().end()};
-}
-
-int64_t Int(const onnx::NodeProto& node, const std::string& name, int64_t fallback) {
-  const onnx::AttributeProto* a = graph::FindAttribute(node, name);
-  return a == nullptr ? fallback : a->i();
-}
-
-float Float(const onnx::NodeProto& node, const std::string& name, float fallback) {
-  const onnx::AttributeProto* a = graph::FindAttribute(node, name);
-  return a == nullptr ? fallback : a->f();
-}
-
-std::string Text(const onnx::NodeProto& node, const std::string& name) {
-  const onnx::AttributeProto* a = graph::FindAttribute(node, name);
-  return a == nullptr ? "" : a->s();
-}
+using graph::Float;
+using graph::Int;
+using graph::Ints;
+using graph::Text;
 
 Constant ToConstant(const onnx::TensorProto& tensor) {
   Constant c;
