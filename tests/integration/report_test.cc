@@ -35,7 +35,7 @@ using testing::Fruits;
 using testing::ReadJson;
 using testing::ShellQuote;
 
-// Flags of the runs here: small shards-free runs of the 64x64 sample model.
+// Flags of the runs here: small, quiet runs of the 64x64 sample model.
 constexpr char kRunFlags[] = " --batch-size 4 --threads 2 -q";
 
 std::string Artifact(const std::string& name) {
