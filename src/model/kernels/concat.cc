@@ -24,6 +24,7 @@ void Concat(std::span<const float* const> inputs, std::span<const std::vector<si
     for (size_t row = begin; row < end; ++row) {
       float* dst = out + row * row_length;
       for (size_t i = 0; i < inputs.size(); ++i) {
+        if (parts[i] == 0) continue;  // an empty input may have no buffer at all
         std::memcpy(dst, inputs[i] + row * parts[i], parts[i] * sizeof(float));
         dst += parts[i];
       }
