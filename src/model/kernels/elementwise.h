@@ -11,11 +11,12 @@
 
 namespace fruits::model::kernels {
 
-// std::erf.
+// erf(x) by a vectorised rational approximation, within 4e-7 of std::erf (5e-7 tested).
 void Erf(const float* in, size_t n, float* out, pthreadpool_t pool);
 
-// x * 0.5 * (1 + erf(x / sqrt 2)), computed as x * 0.5 * erfc(-x / sqrt 2), which keeps its
-// accuracy for large negative x where 1 + erf cancels.
+// x * 0.5 * (1 + erf(x / sqrt 2)) with Erf's approximation, vectorised: within 1.5e-6 + 1e-6 *
+// |GELU| of the exact GELU (tested). Where 1 + erf cancels (x below -3) the error is absolute,
+// not relative; from x = -5.55 the result is exactly -0.
 void Gelu(const float* in, size_t n, float* out, pthreadpool_t pool);
 
 // The tanh approximation: 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
