@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import zlib
 
 import numpy as np
@@ -316,9 +317,12 @@ def cmd_fixtures(args):
     manifest = {"cases": []}
     # One family at a time: each is built (and calibrated) once and freed before the next.
     for arch in dict.fromkeys(arch for arch, *_ in cases):
+        start = time.monotonic()
         model = build_model(arch)
         family = FAMILIES[arch]
+        print(f"built {arch} ({time.monotonic() - start:.1f} s)", file=sys.stderr)
         for _, layout, opset, batches in (c for c in cases if c[0] == arch):
+            start = time.monotonic()
             name = case_name(arch, layout, opset)
             variant = model if layout == "NCHW" else NHWCInput(model).eval()
             if not export(variant, name, arch, layout, opset, args.outdir):
@@ -328,7 +332,7 @@ def cmd_fixtures(args):
                 "opset": opset, "model": f"{name}.onnx", "input_size": family.size,
                 "feature_dim": family.feature_dim, "head_dense_layers": family.head_layers,
                 "runs": [write_run(variant, name, arch, layout, b, args.outdir) for b in batches]})
-            print(f"wrote {name}", file=sys.stderr)
+            print(f"wrote {name} ({time.monotonic() - start:.1f} s)", file=sys.stderr)
     with open(os.path.join(args.outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 
