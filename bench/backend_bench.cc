@@ -8,15 +8,29 @@
 //   bench/backend_vs_torch.sh      (this, then torchvision in the same run, and the ratios)
 //
 // items_per_second is images per second.
+//
+// With --model=FILE (an ONNX classifier of fixed image size) it also registers, for that model,
+// BM_Model/<backend>/threads:<t> for XNNPACK and OpenCV with 1 and 2 threads: one Run() of
+// --batch=N images (default 32) per iteration, after a warm-up Run(), so that
+// --benchmark_repetitions=R gives the median of R batches (--benchmark_filter=BM_Model to time
+// only those). A backend that cannot load or run the model reports the error ("cannot run:
+// ...") instead of a time. bench/families_bench.sh runs it for every torchvision family.
+//
+//   build/bench/backend_bench --model=resnet50.onnx --benchmark_filter=BM_Model
+//                             --benchmark_repetitions=5 --benchmark_format=json
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <iostream>
+#include <memory>
+#include <string_view>
 #include <thread>
 
 #include "model/batch_norm_calibration.h"
 #include "model/mobilenet_v2.h"
 #include "model/model_loader.h"
+#include "storage/local_store.h"
 
 namespace fruits::model {
 namespace {
@@ -79,7 +93,87 @@ BENCHMARK(BM_TwoWorkers)
     ->MinTime(3)
     ->Unit(benchmark::kMillisecond);
 
+// One backend's model for BM_Model, loaded and warmed up by its first repetition and kept for the
+// next ones (loading a large model takes longer than running it); or why it cannot run.
+struct ModelRun {
+  std::string key;  // backend and threads
+  std::unique_ptr<LoadedModel> loaded;
+  Tensor images;
+  std::string error;  // non-empty when the backend cannot load or run the model
+};
+
+ModelRun LoadAndWarmUp(const std::string& path, const std::string& backend, int threads,
+                       int64_t batch) {
+  ModelRun run;
+  try {
+    storage::LocalStore store;
+    run.loaded = std::make_unique<LoadedModel>(LoadModel(
+        OnnxModel::Read(store, path),
+        {.backend = backend, .backend_options = {.threads = threads, .concurrent_runs = 1}}));
+    const ImageInput& input = run.loaded->backend->input();
+    Tensor synthetic = SyntheticImages(1, batch, input.height);
+    run.images = Tensor(input.BatchShape(batch));
+    std::copy(synthetic.data(), synthetic.data() + std::min(synthetic.size(), run.images.size()),
+              run.images.data());
+    run.loaded->backend->Run(run.images);  // the first call allocates the engine's buffers
+  } catch (const std::exception& e) {
+    run.error = e.what();
+  }
+  return run;
+}
+
+void BM_Model(benchmark::State& state, const std::string& path, const std::string& backend,
+              int threads, int64_t batch) {
+  static ModelRun cached;
+  const std::string key = backend + "/" + std::to_string(threads);
+  if (cached.key != key) {
+    cached = {};  // frees the previous model first
+    cached = LoadAndWarmUp(path, backend, threads, batch);
+    cached.key = key;
+  }
+  if (!cached.error.empty()) {
+    state.SkipWithError(("cannot run: " + cached.error).c_str());
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(cached.loaded->backend->Run(cached.images));
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+void RegisterModelBenchmarks(const std::string& path, int64_t batch) {
+  for (const char* backend : kBackends) {
+    for (int threads : {1, 2}) {
+      const std::string name =
+          "BM_Model/" + std::string(backend) + "/threads:" + std::to_string(threads);
+      benchmark::RegisterBenchmark(name.c_str(), BM_Model, path, std::string(backend), threads,
+                                   batch)
+          ->Iterations(1)
+          ->UseRealTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fruits::model
 
-BENCHMARK_MAIN();
+// The benchmark library's flags, then ours: --model=FILE and --batch=N.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  std::string model;
+  int64_t batch = 32;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with("--model=")) {
+      model = arg.substr(8);
+    } else if (arg.starts_with("--batch=")) {
+      batch = std::stoll(std::string(arg.substr(8)));
+    } else {
+      std::cerr << "unknown flag " << arg << " (flags: --model=FILE --batch=N --benchmark_*)\n";
+      return 2;
+    }
+  }
+  if (!model.empty()) fruits::model::RegisterModelBenchmarks(model, batch);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
