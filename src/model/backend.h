@@ -50,6 +50,9 @@ class Backend {
   // REQUIRES: batch.shape() == input().BatchShape(n) with 1 <= n <= max_batch().
   // Returns [n x feature_dim()].
   virtual Tensor Run(const Tensor& batch) = 0;
+  // The share of Run()'s time so far spent outside the backend's engine (the XNNPACK backend's
+  // own kernels between its subgraphs); 0 when every operator runs inside it.
+  virtual double share_outside_engine() const { return 0; }
 
  protected:
   Backend() = default;

@@ -226,4 +226,17 @@ inline std::string ConcatNet() {
   return b.Serialize();
 }
 
+// A net OpenCV runs and the XNNPACK backend refuses: local response normalisation (the original
+// AlexNet's), which neither XNNPACK nor our kernels have.
+inline std::string LrnNet() {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 4, 4});
+  b.Node("Relu", {"x"}, "a");
+  b.Node("LRN", {"a"}, "joined", {{"size", int64_t{3}}});
+  b.Node("GlobalAveragePool", {"joined"}, "pooled");
+  b.Node("Flatten", {"pooled"}, "features");
+  b.Output("features", {-1, 3});
+  return b.Serialize();
+}
+
 }  // namespace fruits::model

@@ -4,8 +4,10 @@
 #include <xnnpack.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
+#include "model/xnnpack/xnnpack_program.h"
 #include "model/xnnpack/xnnpack_translator.h"
 #include "util/error.h"
 
@@ -16,114 +18,13 @@ namespace {
 // Each concurrent run keeps runtimes whose buffers hold a batch: this bounds that memory.
 constexpr int64_t kMaxBatch = 256;
 
-// Runtimes one caller keeps: the pipeline's batch size and its last partial batch, with room.
-constexpr size_t kRuntimesPerSlot = 4;
-
-struct RuntimeDeleter {
-  void operator()(xnn_runtime* runtime) const { xnn_delete_runtime(runtime); }
-};
-struct SubgraphDeleter {
-  void operator()(xnn_subgraph* subgraph) const { xnn_delete_subgraph(subgraph); }
-};
-using RuntimePtr = std::unique_ptr<xnn_runtime, RuntimeDeleter>;
-using SubgraphPtr = std::unique_ptr<xnn_subgraph, SubgraphDeleter>;
+// Programs one caller keeps: the pipeline's batch size and its last partial batch, with room.
+constexpr size_t kProgramsPerSlot = 4;
 
 void Check(xnn_status status, const std::string& what) {
   if (status != xnn_status_success) {
     throw Error("XNNPACK fails to " + what + " (status " + std::to_string(status) + ")");
   }
-}
-
-constexpr uint32_t kInputId = 0;
-constexpr uint32_t kOutputId = 1;
-
-std::vector<uint32_t> DefineValues(xnn_subgraph_t subgraph, const xnn::Plan& plan, size_t batch) {
-  std::vector<uint32_t> ids(plan.values.size());
-  for (size_t i = 0; i < plan.values.size(); ++i) {
-    const xnn::Value& value = plan.values[i];
-    std::vector<size_t> dims = value.dims;
-    if (value.batched) dims[0] = batch;
-    const void* data = value.weights >= 0 ? plan.weights[value.weights].data() : nullptr;
-    uint32_t external = XNN_INVALID_VALUE_ID, flags = 0;
-    if (i == plan.input) external = kInputId, flags = XNN_VALUE_FLAG_EXTERNAL_INPUT;
-    if (i == plan.output) external = kOutputId, flags = XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
-    Check(xnn_define_tensor_value(subgraph, xnn_datatype_fp32, dims.size(), dims.data(), data,
-                                  external, flags, &ids[i]),
-          "define a tensor");
-  }
-  return ids;
-}
-
-xnn_status DefineOp(xnn_subgraph_t s, const xnn::Plan& plan, const xnn::Op& op,
-                    const std::vector<uint32_t>& ids, size_t batch) {
-  const uint32_t in = ids[op.input], out = ids[op.output];
-  const uint32_t in2 = op.input2 == xnn::kNoValue ? XNN_INVALID_VALUE_ID : ids[op.input2];
-  const uint32_t bias = op.bias == xnn::kNoValue ? XNN_INVALID_VALUE_ID : ids[op.bias];
-  const auto& p = op.padding;
-  const float lo = op.output_min, hi = op.output_max;
-  switch (op.kind) {
-    case xnn::OpKind::kConvolution:
-      return xnn_define_convolution_2d(s, p[0], p[1], p[2], p[3], op.kernel[0], op.kernel[1],
-                                       op.stride[0], op.stride[1], op.dilation[0], op.dilation[1],
-                                       op.groups, op.group_input_channels, op.group_output_channels,
-                                       lo, hi, in, in2, bias, out, 0);
-    case xnn::OpKind::kDepthwiseConvolution:
-      return xnn_define_depthwise_convolution_2d(
-          s, p[0], p[1], p[2], p[3], op.kernel[0], op.kernel[1], op.stride[0], op.stride[1],
-          op.dilation[0], op.dilation[1], 1, op.groups, lo, hi, in, in2, bias, out, 0);
-    case xnn::OpKind::kFullyConnected:
-      return xnn_define_fully_connected(s, lo, hi, in, in2, bias, out, 0);
-    case xnn::OpKind::kAdd:
-      return xnn_define_add2(s, lo, hi, in, in2, out, 0);
-    case xnn::OpKind::kMultiply:
-      return xnn_define_multiply2(s, lo, hi, in, in2, out, 0);
-    case xnn::OpKind::kSubtract:
-      return xnn_define_subtract(s, lo, hi, in, in2, out, 0);
-    case xnn::OpKind::kDivide:
-      return xnn_define_divide(s, lo, hi, in, in2, out, 0);
-    case xnn::OpKind::kClamp:
-      return xnn_define_clamp(s, lo, hi, in, out, 0);
-    case xnn::OpKind::kSigmoid:
-      return xnn_define_sigmoid(s, in, out, 0);
-    case xnn::OpKind::kHardSwish:
-      return xnn_define_hardswish(s, in, out, 0);
-    case xnn::OpKind::kLeakyRelu:
-      return xnn_define_leaky_relu(s, op.alpha, in, out, 0);
-    case xnn::OpKind::kElu:
-      return xnn_define_elu(s, op.alpha, in, out, 0);
-    case xnn::OpKind::kGlobalAveragePool:
-      return xnn_define_global_average_pooling_2d(s, lo, hi, in, out, 0);
-    case xnn::OpKind::kMaxPool:
-      return xnn_define_max_pooling_2d(s, p[0], p[1], p[2], p[3], op.kernel[0], op.kernel[1],
-                                       op.stride[0], op.stride[1], op.dilation[0], op.dilation[1],
-                                       lo, hi, in, out, 0);
-    case xnn::OpKind::kAveragePool:
-      return xnn_define_average_pooling_2d(s, p[0], p[1], p[2], p[3], op.kernel[0], op.kernel[1],
-                                           op.stride[0], op.stride[1], lo, hi, in, out, 0);
-    case xnn::OpKind::kPad:
-      return xnn_define_static_constant_pad(s, op.pre_padding.data(), op.post_padding.data(),
-                                            op.padding_value, in, out, 0);
-    case xnn::OpKind::kReshape: {
-      std::vector<size_t> shape = plan.values[op.output].dims;
-      shape[0] = batch;
-      return xnn_define_static_reshape(s, shape.size(), shape.data(), in, out, 0);
-    }
-  }
-  return xnn_status_invalid_parameter;
-}
-
-RuntimePtr BuildRuntime(const xnn::Plan& plan, pthreadpool_t pool, size_t batch) {
-  xnn_subgraph_t raw = nullptr;
-  Check(xnn_create_subgraph(2, 0, &raw), "create a subgraph");
-  SubgraphPtr subgraph(raw);
-  const std::vector<uint32_t> ids = DefineValues(raw, plan, batch);
-  for (const xnn::Op& op : plan.ops) {
-    Check(DefineOp(raw, plan, op, ids, batch), "define operator " + std::to_string(int(op.kind)));
-  }
-  xnn_runtime_t runtime = nullptr;
-  Check(xnn_create_runtime_v2(raw, pool, 0, &runtime),
-        "create a runtime for batches of " + std::to_string(batch));
-  return RuntimePtr(runtime);
 }
 
 }  // namespace
@@ -137,9 +38,7 @@ struct XnnpackBackend::ThreadPool {
 
 struct XnnpackBackend::Slot {
   // Most recently used first.
-  std::vector<std::pair<int64_t, RuntimePtr>> runtimes;
-  // The batch, copied: XNNPACK kernels may read XNN_EXTRA_BYTES past the end of an input.
-  std::vector<float> input;
+  std::vector<std::pair<int64_t, std::unique_ptr<xnn::Program>>> programs;
 };
 
 XnnpackBackend::XnnpackBackend(std::string source, xnn::Plan plan, const BackendOptions& options)
@@ -166,25 +65,30 @@ Tensor XnnpackBackend::Run(const Tensor& batch) {
 }
 
 Tensor XnnpackBackend::Forward(Slot& slot, const Tensor& batch) {
+  const auto start = std::chrono::steady_clock::now();
   const int64_t n = batch.dim(0);
-  auto it = std::find_if(slot.runtimes.begin(), slot.runtimes.end(),
+  auto it = std::find_if(slot.programs.begin(), slot.programs.end(),
                          [n](const auto& entry) { return entry.first == n; });
-  if (it == slot.runtimes.end()) {
-    if (slot.runtimes.size() == kRuntimesPerSlot) slot.runtimes.pop_back();
-    slot.runtimes.emplace(slot.runtimes.begin(), n,
-                          BuildRuntime(*plan_, pool_->handle, static_cast<size_t>(n)));
+  if (it == slot.programs.end()) {
+    if (slot.programs.size() == kProgramsPerSlot) slot.programs.pop_back();
+    slot.programs.emplace(
+        slot.programs.begin(), n,
+        std::make_unique<xnn::Program>(*plan_, pool_->handle, static_cast<size_t>(n)));
   } else {
-    std::rotate(slot.runtimes.begin(), it, it + 1);
+    std::rotate(slot.programs.begin(), it, it + 1);
   }
-  xnn_runtime_t runtime = slot.runtimes.front().second.get();
-  slot.input.resize(batch.size() + XNN_EXTRA_BYTES / sizeof(float));
-  std::copy(batch.data(), batch.data() + batch.size(), slot.input.begin());
   Tensor features({n, feature_dim_});
-  const xnn_external_value external[2] = {{kInputId, slot.input.data()},
-                                          {kOutputId, features.data()}};
-  Check(xnn_setup_runtime(runtime, 2, external), "set up a batch of " + std::to_string(n));
-  Check(xnn_invoke_runtime(runtime), "run a batch of " + std::to_string(n));
+  const int64_t outside = slot.programs.front().second->Run(batch.data(), features.data());
+  nanoseconds_outside_ += outside;
+  nanoseconds_ +=
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+          .count();
   return features;
+}
+
+double XnnpackBackend::share_outside_engine() const {
+  const int64_t total = nanoseconds_.load();
+  return total > 0 ? static_cast<double>(nanoseconds_outside_.load()) / total : 0;
 }
 
 namespace {

@@ -4,13 +4,15 @@
 // layer; XnnpackBackendEntry() is its registration, whose preparation translates the graph once
 // and refuses, naming the operator and the node, any graph the translation cannot run. input() is
 // always NHWC, whatever the export's layout. XNNPACK fixes shapes when a runtime is created, so
-// each concurrent caller (up to concurrent_runs(); others wait) keeps a few runtimes by batch
-// size, built on first use and reused: a run's full batches and its last partial one each build
+// each concurrent caller (up to concurrent_runs(); others wait) keeps a few programs
+// (xnnpack_program.h: XNNPACK runtimes and our kernels between them) by batch size, built on
+// first use and reused: a run's full batches and its last partial one each build
 // once. One thread pool of the threads per run serves every runtime (none with one thread: each
 // caller computes on its own thread). Options left at 0 are chosen as OneRunPerCore(). The
 // backend owns the weights every runtime points to. Run() is safe to call from several threads.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +42,7 @@ class XnnpackBackend : public Backend {
   int64_t max_batch() const override;
   int concurrent_runs() const override { return options_.concurrent_runs; }
   Tensor Run(const Tensor& batch) override;
+  double share_outside_engine() const override;
 
  private:
   struct ThreadPool;
@@ -54,6 +57,9 @@ class XnnpackBackend : public Backend {
   ImageInput input_;
   int64_t feature_dim_ = 0;
   InstancePool<Slot> slots_;
+  // Time in Forward(), and in our own kernels between XNNPACK's subgraphs.
+  std::atomic<int64_t> nanoseconds_{0};
+  std::atomic<int64_t> nanoseconds_outside_{0};
 };
 
 // The registry's entry: name "xnnpack", preferred to OpenCV.

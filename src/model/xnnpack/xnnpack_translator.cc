@@ -9,6 +9,7 @@
 
 #include "model/graph_edit.h"
 #include "model/tensor.h"
+#include "model/xnnpack/axis_order.h"
 #include "util/error.h"
 
 namespace fruits::model::xnn {
@@ -20,11 +21,12 @@ struct Constant {
   std::vector<float> values;
 };
 
-// A tensor the plan computes: its plan value and its shape as the ONNX graph sees it (NCHW for
-// rank 4; dimension 0, the batch, is 1 here).
+// A tensor the plan computes: its plan value, its shape as the ONNX graph sees it (dimension 0,
+// the batch, is 1 here) and the order its axes are stored in.
 struct Computed {
   uint32_t value = kNoValue;
   std::vector<int64_t> shape;
+  AxisOrder layout;
 };
 
 using graph::Float;
@@ -39,28 +41,55 @@ Constant ToConstant(const onnx::TensorProto& tensor) {
   return c;
 }
 
-// NCHW logical dimensions -> the plan's physical ones.
-std::vector<size_t> Physical(const std::vector<int64_t>& shape) {
-  std::vector<size_t> dims(shape.begin(), shape.end());
-  if (dims.size() == 4) dims = {dims[0], dims[2], dims[3], dims[1]};
-  return dims;
-}
-
-// Reorders a rank-4 NCHW constant into NHWC.
-std::vector<float> ToNhwc(const std::vector<float>& values, const std::vector<int64_t>& dims) {
-  const int64_t n = dims[0], c = dims[1], h = dims[2], w = dims[3];
-  std::vector<float> out(values.size());
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t k = 0; k < c; ++k)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x)
-          out[((i * h + y) * w + x) * c + k] = values[((i * c + k) * h + y) * w + x];
-  return out;
-}
-
+// Whether XNNPACK's operator clamps its output, so that a following Clip or Relu can be folded.
 bool Fusable(OpKind kind) {
-  return kind != OpKind::kSigmoid && kind != OpKind::kHardSwish && kind != OpKind::kLeakyRelu &&
-         kind != OpKind::kElu && kind != OpKind::kPad && kind != OpKind::kReshape;
+  switch (kind) {
+    case OpKind::kConvolution:
+    case OpKind::kDepthwiseConvolution:
+    case OpKind::kFullyConnected:
+    case OpKind::kAdd:
+    case OpKind::kMultiply:
+    case OpKind::kSubtract:
+    case OpKind::kDivide:
+    case OpKind::kClamp:
+    case OpKind::kGlobalAveragePool:
+    case OpKind::kMaxPool:
+    case OpKind::kAveragePool:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The name `fruits model inspect` gives our kernel for an operator outside XNNPACK.
+std::string KernelName(OpKind kind) {
+  switch (kind) {
+    case OpKind::kTranspose:
+      return "Transpose";
+    case OpKind::kConcat:
+      return "Concat";
+    case OpKind::kSlice:
+      return "Slice";
+    case OpKind::kReduceMean:
+      return "ReduceMean";
+    case OpKind::kLayerNorm:
+      return "LayerNorm";
+    case OpKind::kErf:
+      return "Erf";
+    case OpKind::kTanh:
+      return "Tanh";
+    case OpKind::kPow:
+      return "Pow";
+    default:
+      return "XNNPACK";
+  }
+}
+
+// An axis attribute or input, negative ones counted from the end, checked against the rank.
+std::optional<size_t> NormalizedAxis(int64_t axis, size_t rank) {
+  if (axis < 0) axis += static_cast<int64_t>(rank);
+  if (axis < 0 || axis >= static_cast<int64_t>(rank)) return std::nullopt;
+  return static_cast<size_t>(axis);
 }
 
 class Translator {
@@ -84,18 +113,20 @@ class Translator {
   }
 
  private:
-  // The image input, NHWC in the plan whatever the model's layout.
+  // The image input, NHWC in the plan whatever the model's layout: an NCHW model's input is
+  // stored channels last, an NHWC model's as it is.
   void AddInput() {
     const ImageInput& in = model_.input();
     plan_.image = in;
     plan_.image.layout = Layout::kNhwc;
-    std::vector<int64_t> logical = {1, in.channels, in.height, in.width};
-    plan_.input = NewValue(logical);
+    Computed input;
     if (in.layout == Layout::kNhwc) {
-      nhwc_input_ = in.name;
+      input = {kNoValue, {1, in.height, in.width, in.channels}, RowMajor(4)};
     } else {
-      computed_[in.name] = {plan_.input, logical};
+      input = {kNoValue, {1, in.channels, in.height, in.width}, ChannelsLast(4)};
     }
+    input.value = plan_.input = NewValue(input.shape, input.layout);
+    computed_[in.name] = input;
   }
 
   // Nodes the output depends on through data: shape computations that only feed a Reshape's
@@ -128,17 +159,31 @@ class Translator {
     if (op == "HardSigmoid") return HardSigmoid();
     if (op == "LeakyRelu") return UnaryWithAlpha(OpKind::kLeakyRelu, 0.01f);
     if (op == "Elu") return UnaryWithAlpha(OpKind::kElu, 1.0f);
+    if (op == "PRelu") return PRelu();
+    if (op == "Erf") return Unary(OpKind::kErf);
+    if (op == "Tanh") return Unary(OpKind::kTanh);
+    if (op == "Sqrt") return Unary(OpKind::kSquareRoot);
+    if (op == "Pow") return Pow();
     if (op == "Add") return Binary(OpKind::kAdd);
     if (op == "Mul") return Binary(OpKind::kMultiply);
     if (op == "Sub") return Binary(OpKind::kSubtract);
     if (op == "Div") return Binary(OpKind::kDivide);
     if (op == "GlobalAveragePool") return GlobalAveragePool();
+    if (op == "ReduceMean") return ReduceMean();
     if (op == "MaxPool" || op == "AveragePool") return Pool();
     if (op == "Gemm" || op == "MatMul") return FullyConnected();
-    if (op == "Flatten" || op == "Reshape") return Reshape();
-    if (op == "Pad") return Pad();
-    if (op == "Identity" || op == "Dropout") return Alias(Input(0));
+    if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") {
+      return Reshape();
+    }
     if (op == "Transpose") return Transpose();
+    if (op == "Concat") return Concat();
+    if (op == "Slice") return Slice();
+    if (op == "Split") return Split();
+    if (op == "Softmax") return Softmax();
+    if (op == "LayerNormalization") return LayerNorm();
+    if (op == "Pad") return Pad();
+    if (op == "Identity" || op == "Dropout") return PassThrough();
+    if (op == "Cast") return Cast();
     Refuse("");
   }
 
@@ -154,8 +199,8 @@ class Translator {
 
   // --- tensors
 
-  uint32_t NewValue(const std::vector<int64_t>& logical) {
-    plan_.values.push_back({Physical(logical), true, -1});
+  uint32_t NewValue(const std::vector<int64_t>& shape, const AxisOrder& layout) {
+    plan_.values.push_back({PhysicalDims(shape, layout), true, -1});
     return static_cast<uint32_t>(plan_.values.size() - 1);
   }
 
@@ -176,6 +221,8 @@ class Translator {
     return &(constants_[name] = ToConstant(*initializer));
   }
 
+  bool HasInput(int k) const { return k < node_->input_size() && !node_->input(k).empty(); }
+
   const Constant& ConstantInput(int k) {
     const Constant* c = k < node_->input_size() ? FindConstant(node_->input(k)) : nullptr;
     if (c == nullptr) Refuse("takes input " + std::to_string(k) + " from the graph");
@@ -192,36 +239,80 @@ class Translator {
     return c.values[0];
   }
 
-  const Computed& Input(int k) {
-    if (k >= node_->input_size() || node_->input(k).empty()) {
-      Refuse("lacks input " + std::to_string(k));
+  // Integers from input k (opset 10+ Slice, 13+ Squeeze and Split) or, without it, from the
+  // attribute of the older opsets.
+  std::optional<std::vector<int64_t>> IntsFrom(int k, const std::string& attribute) {
+    if (HasInput(k)) {
+      const Constant& c = ConstantInput(k);
+      return std::vector<int64_t>(c.values.begin(), c.values.end());
     }
+    if (graph::FindAttribute(*node_, attribute) == nullptr) return std::nullopt;
+    return Ints(*node_, attribute, {});
+  }
+
+  size_t AxisOf(int64_t axis, size_t rank) {
+    std::optional<size_t> normalized = NormalizedAxis(axis, rank);
+    if (!normalized)
+      Refuse("with axis " + std::to_string(axis) + " of a rank-" + std::to_string(rank) +
+             " tensor");
+    if (*normalized == 0) Refuse("along the batch axis");
+    return *normalized;
+  }
+
+  const Computed& Input(int k) {
+    if (!HasInput(k)) Refuse("lacks input " + std::to_string(k));
     const std::string& name = node_->input(k);
     auto it = computed_.find(name);
     if (it != computed_.end()) return it->second;
-    if (name == nhwc_input_)
-      Refuse("reads the NHWC input other than through Transpose(0, 3, 1, 2)");
     Refuse("takes input '" + name + "' that is neither computed nor constant");
   }
 
-  void Define(const Computed& tensor) {
-    computed_[node_->output(0)] = tensor;
+  void Define(const std::string& name, const Computed& tensor) {
+    computed_[name] = tensor;
     ++names_[tensor.value];
   }
-  // The node's output is its input: the input's name counts as a reader only when it has others.
+  void Define(const Computed& tensor) { Define(node_->output(0), tensor); }
+
+  // The node's output is its input, maybe seen another way (a Transpose, a Reshape in place):
+  // the input's name counts as a reader only when it has others.
   void Alias(const Computed& tensor) {
     computed_[node_->output(0)] = tensor;
     if (uses_[node_->input(0)] > 1) ++names_[tensor.value];
   }
 
-  uint32_t Emit(Op op, const std::vector<int64_t>& output_shape) {
-    op.output = NewValue(output_shape);
+  uint32_t Emit(Op op, const std::vector<int64_t>& shape, const AxisOrder& layout) {
+    op.output = NewValue(shape, layout);
+    op.node = node_->op_type() + " '" + node_->name() + "'";
     plan_.ops.push_back(std::move(op));
     producer_[op_output()] = plan_.ops.size() - 1;
-    Define({op_output(), output_shape});
+    Define({op_output(), shape, layout});
     return op_output();
   }
+  uint32_t Emit(Op op, const Computed& like) {
+    return Emit(std::move(op), like.shape, like.layout);
+  }
   uint32_t op_output() const { return plan_.ops.back().output; }
+  const Computed& Output() { return computed_[node_->output(0)]; }
+
+  // `x` stored in `layout`: x itself when its data already are, else a copy our Transpose
+  // kernel makes (or XNNPACK's reshape, when only axes of size 1 move), made once per layout.
+  Computed InLayout(const Computed& x, const AxisOrder& layout) {
+    if (x.layout == layout) return x;
+    const auto key = std::make_pair(x.value, layout);
+    if (auto it = relaid_.find(key); it != relaid_.end()) return it->second;
+    Op op{.input = x.value};
+    if (SameData(x.shape, x.layout, layout)) {
+      op.kind = OpKind::kReshape;
+    } else {
+      op.kind = OpKind::kTranspose;
+      op.permutation = Permutation(x.layout, layout);
+      ++transposes_made_;
+    }
+    op.output = NewValue(x.shape, layout);
+    op.node = node_->op_type() + " '" + node_->name() + "' (its input's layout)";
+    plan_.ops.push_back(std::move(op));
+    return relaid_[key] = {op_output(), x.shape, layout};
+  }
 
   // The op that produced `tensor` and that nothing else reads, or nullptr: what a following
   // BatchNormalization or activation may be folded into.
@@ -234,12 +325,18 @@ class Translator {
     return &plan_.ops[it->second];
   }
 
+  // A rank-4 tensor stored channels last, what convolutions and pooling read.
+  Computed ImageLike(const Computed& x) {
+    if (x.shape.size() != 4) Refuse("on a rank-" + std::to_string(x.shape.size()) + " tensor");
+    return InLayout(x, ChannelsLast(4));
+  }
+
   // --- operators
 
   void Conv() {
-    const Computed x = Input(0);
+    const Computed x = ImageLike(Input(0));
     const Constant& w = ConstantInput(1);
-    if (x.shape.size() != 4 || w.dims.size() != 4) Refuse("is not a 2-D convolution");
+    if (w.dims.size() != 4) Refuse("is not a 2-D convolution");
     const int64_t out_c = w.dims[0], group_in = w.dims[1], kh = w.dims[2], kw = w.dims[3];
     const int64_t groups = Int(*node_, "group", 1);
     if (groups < 1 || out_c % groups != 0 || group_in * groups != x.shape[1] || kh < 1 || kw < 1) {
@@ -250,7 +347,7 @@ class Translator {
     op.kernel = {static_cast<uint32_t>(kh), static_cast<uint32_t>(kw)};
     SetWindow(op, x.shape, /*dilated=*/true);
     std::vector<float> bias(out_c, 0.0f);
-    if (node_->input_size() > 2 && !node_->input(2).empty()) bias = ConstantInput(2).values;
+    if (HasInput(2)) bias = ConstantInput(2).values;
     if (bias.size() != static_cast<size_t>(out_c)) Refuse("with a bias of another size");
     const bool depthwise = groups == x.shape[1] && group_in == 1 && out_c == groups;
     std::vector<float> filter(w.values.size());
@@ -273,7 +370,7 @@ class Translator {
     op.group_output_channels = static_cast<size_t>(out_c / groups);
     op.bias = NewStatic({size_t(out_c)}, std::move(bias));
     op.input = x.value;
-    Emit(op, {1, out_c, WindowOut(op, x.shape, 0), WindowOut(op, x.shape, 1)});
+    Emit(op, {1, out_c, WindowOut(op, x.shape, 0), WindowOut(op, x.shape, 1)}, x.layout);
   }
 
   // Strides, pads and dilations of a Conv or pooling node.
@@ -333,13 +430,14 @@ class Translator {
       ++batch_norms_folded_;
       return Alias(x);
     }
-    if (x.shape.size() != 4 && x.shape.size() != 2)
-      Refuse("on a rank-" + std::to_string(x.shape.size()) + " tensor");
-    std::vector<size_t> dims(x.shape.size(), 1);
-    dims.back() = c;
-    Op multiply{.kind = OpKind::kMultiply, .input = x.value, .input2 = NewStatic(dims, a)};
-    const uint32_t scaled = Emit(multiply, x.shape);
-    Emit({.kind = OpKind::kAdd, .input = scaled, .input2 = NewStatic(dims, b)}, x.shape);
+    // Per channel: a constant [1, C, 1, ...] laid out like x.
+    std::vector<int64_t> dims(x.shape.size(), 1);
+    dims[1] = static_cast<int64_t>(c);
+    const uint32_t scale_values = StaticLike({dims, a}, x).value;
+    const uint32_t scaled =
+        Emit({.kind = OpKind::kMultiply, .input = x.value, .input2 = scale_values}, x);
+    const uint32_t shift_values = StaticLike({dims, b}, x).value;
+    Emit({.kind = OpKind::kAdd, .input = scaled, .input2 = shift_values}, x);
   }
 
   void FoldScale(Op& conv, const std::vector<float>& a, const std::vector<float>& b) {
@@ -355,8 +453,8 @@ class Translator {
 
   void Clip() {
     float low = Float(*node_, "min", -kInf), high = Float(*node_, "max", kInf);
-    if (node_->input_size() > 1 && !node_->input(1).empty()) low = ScalarInput(1);
-    if (node_->input_size() > 2 && !node_->input(2).empty()) high = ScalarInput(2);
+    if (HasInput(1)) low = ScalarInput(1);
+    if (HasInput(2)) high = ScalarInput(2);
     Clamp(low, high);
   }
 
@@ -369,8 +467,7 @@ class Translator {
       ++activations_fused_;
       return Alias(x);
     }
-    Emit({.kind = OpKind::kClamp, .input = x.value, .output_min = low, .output_max = high},
-         x.shape);
+    Emit({.kind = OpKind::kClamp, .input = x.value, .output_min = low, .output_max = high}, x);
   }
 
   // HardSigmoid(x) = clamp(alpha * x + beta, 0, 1), which XNNPACK has no operator for: a
@@ -379,40 +476,80 @@ class Translator {
     const Computed x = Input(0);
     const float alpha = Float(*node_, "alpha", 0.2f), beta = Float(*node_, "beta", 0.5f);
     const std::vector<size_t> scalar(x.shape.size(), 1);
-    const uint32_t scaled =
-        Emit({.kind = OpKind::kMultiply, .input = x.value, .input2 = NewStatic(scalar, {alpha})},
-             x.shape);
+    const uint32_t scaled = Emit(
+        {.kind = OpKind::kMultiply, .input = x.value, .input2 = NewStatic(scalar, {alpha})}, x);
     Emit({.kind = OpKind::kAdd,
           .input = scaled,
           .input2 = NewStatic(scalar, {beta}),
           .output_min = 0,
           .output_max = 1},
-         x.shape);
+         x);
   }
 
   // An activation with one parameter: ONNX's `alpha` attribute, or its default.
   void UnaryWithAlpha(OpKind kind, float default_alpha) {
     const Computed x = Input(0);
-    Emit({.kind = kind, .input = x.value, .alpha = Float(*node_, "alpha", default_alpha)}, x.shape);
+    Emit({.kind = kind, .input = x.value, .alpha = Float(*node_, "alpha", default_alpha)}, x);
   }
 
   void Unary(OpKind kind) {
     const Computed x = Input(0);
-    Emit({.kind = kind, .input = x.value}, x.shape);
+    Emit({.kind = kind, .input = x.value}, x);
+  }
+
+  // x ** c for a constant c: XNNPACK's square and square root for the usual exponents (the
+  // variance of a decomposed LayerNorm), our kernel for the others.
+  void Pow() {
+    const Computed x = Input(0);
+    const float exponent = ScalarInput(1);
+    if (exponent == 1) return Alias(x);
+    if (exponent == 2) return Unary(OpKind::kSquare);
+    if (exponent == 0.5f) return Unary(OpKind::kSquareRoot);
+    Emit({.kind = OpKind::kPow, .input = x.value, .alpha = exponent}, x);
+  }
+
+  // A slope per channel (or one for all): XNNPACK's PReLU on channels-last data.
+  void PRelu() {
+    const Computed x = Input(0);
+    const Constant& slope = ConstantInput(1);
+    if (slope.values.size() == 1) {
+      Emit({.kind = OpKind::kLeakyRelu, .input = x.value, .alpha = slope.values[0]}, x);
+      return;
+    }
+    if (x.shape.size() < 2 || slope.values.size() != static_cast<size_t>(x.shape[1])) {
+      Refuse("with a slope of " + std::to_string(slope.values.size()) + " values on " +
+             ShapeToString(x.shape));
+    }
+    // XNNPACK's slope runs along the last physical axis: the channels.
+    AxisOrder channels_last = RowMajor(x.shape.size());
+    channels_last.erase(channels_last.begin() + 1);
+    channels_last.push_back(1);
+    const Computed in = InLayout(x, channels_last);
+    Emit({.kind = OpKind::kPRelu,
+          .input = in.value,
+          .input2 = NewStatic({slope.values.size()}, slope.values)},
+         in);
   }
 
   void Binary(OpKind kind) {
     const Constant* c0 = FindConstant(node_->input(0));
     const Constant* c1 = FindConstant(node_->input(1));
     if (c0 != nullptr && c1 != nullptr) Refuse("of two constants");
-    const Computed x = c0 != nullptr ? Input(1) : Input(0);
+    Computed x = c0 != nullptr ? Input(1) : Input(0);
     Computed y;
     if (c0 != nullptr || c1 != nullptr) {
-      y = StaticLike(*(c0 != nullptr ? c0 : c1), x.shape);
+      y = StaticLike(*(c0 != nullptr ? c0 : c1), x);
     } else {
       y = Input(1);
+      if (x.shape.size() != y.shape.size()) Refuse("broadcasts tensors of different ranks");
+      // The smaller operand takes the layout of the larger: a squeeze-excitation's [N, C, 1, 1]
+      // scale moves, never the feature map.
+      if (Tensor::ElementCount(y.shape) > Tensor::ElementCount(x.shape)) {
+        x = InLayout(x, y.layout);
+      } else {
+        y = InLayout(y, x.layout);
+      }
     }
-    if (x.shape.size() != y.shape.size()) Refuse("broadcasts tensors of different ranks");
     std::vector<int64_t> shape(x.shape.size());
     for (size_t i = 0; i < shape.size(); ++i) {
       if (x.shape[i] != y.shape[i] && x.shape[i] != 1 && y.shape[i] != 1) {
@@ -423,26 +560,76 @@ class Translator {
     const bool swapped = c0 != nullptr;  // keeps Sub(c, x) and Div(c, x) in order
     Emit(
         {.kind = kind, .input = swapped ? y.value : x.value, .input2 = swapped ? x.value : y.value},
-        shape);
+        shape, x.layout);
   }
 
   // A constant operand, broadcast to the rank of the computed one and laid out like it.
-  Computed StaticLike(const Constant& c, const std::vector<int64_t>& like) {
-    if (c.dims.size() > like.size()) Refuse("broadcasts a constant of higher rank");
-    std::vector<int64_t> dims(like.size() - c.dims.size(), 1);
+  Computed StaticLike(const Constant& c, const Computed& like) {
+    if (c.dims.size() > like.shape.size()) Refuse("broadcasts a constant of higher rank");
+    std::vector<int64_t> dims(like.shape.size() - c.dims.size(), 1);
     dims.insert(dims.end(), c.dims.begin(), c.dims.end());
-    std::vector<float> values = dims.size() == 4 ? ToNhwc(c.values, dims) : c.values;
-    return {NewStatic(Physical(dims), std::move(values)), dims};
+    return {NewStatic(PhysicalDims(dims, like.layout), ToLayout(c.values, dims, like.layout)), dims,
+            like.layout};
   }
 
   void GlobalAveragePool() {
+    const Computed x = ImageLike(Input(0));
+    Emit({.kind = OpKind::kGlobalAveragePool, .input = x.value}, {1, x.shape[1], 1, 1}, x.layout);
+  }
+
+  // The mean over the image (torchvision's x.mean([2, 3])) is XNNPACK's global average pool;
+  // any other set of axes is our kernel, over axes stored next to each other.
+  void ReduceMean() {
     const Computed x = Input(0);
-    if (x.shape.size() != 4) Refuse("on a rank-" + std::to_string(x.shape.size()) + " tensor");
-    Emit({.kind = OpKind::kGlobalAveragePool, .input = x.value}, {1, x.shape[1], 1, 1});
+    const size_t rank = x.shape.size();
+    std::vector<size_t> axes;
+    for (int64_t axis : IntsFrom(1, "axes").value_or(std::vector<int64_t>{})) {
+      axes.push_back(AxisOf(axis, rank));
+    }
+    std::sort(axes.begin(), axes.end());
+    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+    if (axes.empty()) Refuse("over every axis, the batch included");
+    const bool keep = Int(*node_, "keepdims", 1) != 0;
+    std::vector<int64_t> reduced_shape = x.shape;
+    for (size_t axis : axes) reduced_shape[axis] = 1;
+    if (rank == 4 && axes == std::vector<size_t>{2, 3} &&
+        SameData(x.shape, x.layout, ChannelsLast(4))) {
+      const Computed in = ImageLike(x);
+      Emit({.kind = OpKind::kGlobalAveragePool, .input = in.value}, reduced_shape, in.layout);
+    } else {
+      // The reduced axes stored last, in order, unless they already sit together.
+      AxisOrder layout = x.layout;
+      std::vector<size_t> positions;
+      for (size_t axis : axes) {
+        positions.push_back(std::find(layout.begin(), layout.end(), axis) - layout.begin());
+      }
+      std::sort(positions.begin(), positions.end());
+      if (positions.back() - positions.front() + 1 != positions.size()) {
+        layout.erase(
+            std::remove_if(layout.begin(), layout.end(),
+                           [&](size_t a) { return std::count(axes.begin(), axes.end(), a); }),
+            layout.end());
+        layout.insert(layout.end(), axes.begin(), axes.end());
+        positions.clear();
+        for (size_t i = rank - axes.size(); i < rank; ++i) positions.push_back(i);
+      }
+      const Computed in = InLayout(x, layout);
+      Emit({.kind = OpKind::kReduceMean,
+            .input = in.value,
+            .axis = positions.front(),
+            .axis_end = positions.back() + 1},
+           reduced_shape, in.layout);
+    }
+    if (keep) return;
+    std::vector<int64_t> squeezed;
+    for (size_t i = 0; i < rank; ++i) {
+      if (std::count(axes.begin(), axes.end(), i) == 0) squeezed.push_back(x.shape[i]);
+    }
+    ReshapeTo(Output(), squeezed);
   }
 
   void Pool() {
-    const Computed x = Input(0);
+    const Computed x = ImageLike(Input(0));
     const bool max = node_->op_type() == "MaxPool";
     if (Int(*node_, "ceil_mode", 0) != 0) Refuse("with ceil_mode 1");
     if (max && node_->output_size() > 1) Refuse("with an indices output");
@@ -453,25 +640,39 @@ class Translator {
     op.kernel = {uint32_t(kernel[0]), uint32_t(kernel[1])};
     SetWindow(op, x.shape, /*dilated=*/max);
     const bool padded = std::any_of(op.padding.begin(), op.padding.end(), [](auto p) { return p; });
+    // A 1x1 window moving by 1 copies its input (VGG's and AlexNet's adaptive pooling at their
+    // own size), which XNNPACK refuses to define.
+    if (op.kernel == std::array<uint32_t, 2>{1, 1} && op.stride == std::array<uint32_t, 2>{1, 1} &&
+        !padded) {
+      return Alias(x);
+    }
     // XNNPACK's average leaves the padding out of the count.
     if (!max && padded && Int(*node_, "count_include_pad", 0) != 0) {
       Refuse("with count_include_pad 1 and padding");
     }
-    Emit(op, {1, x.shape[1], WindowOut(op, x.shape, 0), WindowOut(op, x.shape, 1)});
+    Emit(op, {1, x.shape[1], WindowOut(op, x.shape, 0), WindowOut(op, x.shape, 1)}, x.layout);
   }
 
+  // Gemm on [N, K], or MatMul on [..., K] (ConvNeXt's pointwise layers on [N, H, W, C]) by a
+  // constant matrix: XNNPACK's fully connected over the last axis, stored last.
   void FullyConnected() {
-    const Computed x = Input(0);
+    Computed x = Input(0);
     const Constant& w = ConstantInput(1);
     const bool gemm = node_->op_type() == "Gemm";
-    if (x.shape.size() != 2 || w.dims.size() != 2)
-      Refuse("on a rank-" + std::to_string(x.shape.size()) + " input");
+    const size_t rank = x.shape.size();
+    if (w.dims.size() != 2 || rank < 2 || (gemm && rank != 2)) {
+      Refuse("on a rank-" + std::to_string(rank) + " input");
+    }
     if (gemm && Int(*node_, "transA", 0) != 0) Refuse("with transA");
     const bool transposed = gemm && Int(*node_, "transB", 0) != 0;
     const int64_t out = transposed ? w.dims[0] : w.dims[1], in = transposed ? w.dims[1] : w.dims[0];
-    if (x.shape[1] != in) {
+    if (x.shape.back() != in) {
       Refuse("with weights " + ShapeToString(w.dims) + " on " + ShapeToString(x.shape));
     }
+    AxisOrder last_axis_last = x.layout;
+    last_axis_last.erase(std::find(last_axis_last.begin(), last_axis_last.end(), rank - 1));
+    last_axis_last.push_back(rank - 1);
+    x = InLayout(x, last_axis_last);
     const float alpha = gemm ? Float(*node_, "alpha", 1) : 1,
                 beta = gemm ? Float(*node_, "beta", 1) : 1;
     std::vector<float> filter(w.values.size());
@@ -479,7 +680,7 @@ class Translator {
       for (int64_t i = 0; i < in; ++i)
         filter[o * in + i] = alpha * w.values[transposed ? o * in + i : i * out + o];
     std::vector<float> bias(out, 0.0f);
-    if (gemm && node_->input_size() > 2 && !node_->input(2).empty()) {
+    if (gemm && HasInput(2)) {
       const Constant& c = ConstantInput(2);
       if (c.values.size() != static_cast<size_t>(out) && c.values.size() != 1)
         Refuse("with a bias of another shape");
@@ -488,29 +689,98 @@ class Translator {
     Op op{.kind = OpKind::kFullyConnected, .input = x.value};
     op.input2 = NewStatic({size_t(out), size_t(in)}, std::move(filter));
     op.bias = NewStatic({size_t(out)}, std::move(bias));
-    Emit(op, {1, out});
+    std::vector<int64_t> shape = x.shape;
+    shape.back() = out;
+    Emit(op, shape, x.layout);
   }
 
-  // Only the flattening of one vector per image: [N, C, 1, 1] or [N, d] -> [N, d].
+  // Flatten, Reshape, Squeeze and Unsqueeze: the target shape, then ReshapeTo.
   void Reshape() {
     const Computed x = Input(0);
-    const int64_t d = static_cast<int64_t>(Tensor::ElementCount(x.shape));
-    if (node_->op_type() == "Flatten" && Int(*node_, "axis", 1) != 1)
-      Refuse("with axis other than 1");
-    if (node_->op_type() == "Reshape") {
-      std::optional<std::vector<int64_t>> target = model_.TensorShape(node_->output(0));
-      if (const Constant* c = FindConstant(node_->input(1))) {
-        target = std::vector<int64_t>(c->values.begin(), c->values.end());
+    const std::string& op = node_->op_type();
+    const size_t rank = x.shape.size();
+    std::vector<int64_t> target;
+    if (op == "Flatten") {
+      int64_t axis = Int(*node_, "axis", 1);
+      if (axis < 0) axis += static_cast<int64_t>(rank);
+      if (axis < 1 || axis > static_cast<int64_t>(rank))
+        Refuse("with axis " + std::to_string(axis));
+      target = {1, 1};
+      for (int64_t i = 1; i < static_cast<int64_t>(rank); ++i)
+        target[i < axis ? 0 : 1] *= x.shape[i];
+    } else if (op == "Reshape") {
+      target = ReshapeTarget(x);
+    } else if (op == "Squeeze") {
+      std::optional<std::vector<int64_t>> axes = IntsFrom(1, "axes");
+      std::vector<bool> squeezed(rank, false);
+      for (size_t i = 1; i < rank; ++i) squeezed[i] = !axes && x.shape[i] == 1;
+      for (int64_t axis : axes.value_or(std::vector<int64_t>{}))
+        squeezed[AxisOf(axis, rank)] = true;
+      for (size_t i = 0; i < rank; ++i) {
+        if (squeezed[i] && x.shape[i] != 1)
+          Refuse("of an axis of size " + std::to_string(x.shape[i]));
+        if (!squeezed[i]) target.push_back(x.shape[i]);
       }
-      if (!target || target->size() != 2 || ((*target)[1] != -1 && (*target)[1] != d)) {
-        Refuse("to " + (target ? ShapeToString(*target) : std::string("an unknown shape")));
+    } else {  // Unsqueeze
+      std::optional<std::vector<int64_t>> axes = IntsFrom(1, "axes");
+      if (!axes) Refuse("without axes");
+      const size_t out_rank = rank + axes->size();
+      std::vector<bool> inserted(out_rank, false);
+      for (int64_t axis : *axes) inserted[AxisOf(axis, out_rank)] = true;
+      for (size_t i = 0, k = 0; i < out_rank; ++i) target.push_back(inserted[i] ? 1 : x.shape[k++]);
+    }
+    ReshapeTo(x, target);
+  }
+
+  // Reshape's target: a constant (shape arithmetic is folded into one by the graph
+  // preparation), its first element the batch.
+  std::vector<int64_t> ReshapeTarget(const Computed& x) {
+    std::vector<int64_t> target;
+    if (const Constant* c = FindConstant(node_->input(1))) {
+      target.assign(c->values.begin(), c->values.end());
+    } else if (std::optional<std::vector<int64_t>> shape = model_.TensorShape(node_->output(0))) {
+      target = *shape;
+    } else {
+      Refuse("to a shape computed from the data");
+    }
+    if (target.empty() || !(target[0] == 0 || target[0] == 1 || target[0] == -1)) {
+      Refuse("to " + ShapeToString(target) + ", which does not keep the batch first");
+    }
+    target[0] = 1;
+    const bool allow_zero = Int(*node_, "allowzero", 0) != 0;
+    int64_t known = 1, inferred = -1;
+    for (size_t i = 1; i < target.size(); ++i) {
+      if (target[i] == 0 && !allow_zero && i < x.shape.size()) target[i] = x.shape[i];
+      if (target[i] == -1 && inferred < 0) {
+        inferred = static_cast<int64_t>(i);
+      } else if (target[i] < 1) {
+        Refuse("to " + ShapeToString(target));
+      } else {
+        known *= target[i];
       }
     }
-    if (x.shape.size() == 2) return Alias(x);
-    if (x.shape.size() != 4 || x.shape[2] != 1 || x.shape[3] != 1) {
-      Refuse("of " + ShapeToString(x.shape) + " (only [N, C, 1, 1] keeps its order in NHWC)");
+    const int64_t count = static_cast<int64_t>(Tensor::ElementCount(x.shape));
+    if (inferred > 0 && known > 0 && count % known == 0) target[inferred] = count / known;
+    if (static_cast<int64_t>(Tensor::ElementCount(target)) != count) {
+      Refuse("of " + ShapeToString(x.shape) + " to " + ShapeToString(target));
     }
-    Emit({.kind = OpKind::kReshape, .input = x.value}, {1, d});
+    return target;
+  }
+
+  // The same elements seen with another shape: no data move when the axes it merges or splits
+  // are stored together and in order (the common [N, C, 1, 1] -> [N, C] moves none), else our
+  // Transpose first.
+  void ReshapeTo(const Computed& x, const std::vector<int64_t>& target) {
+    std::optional<ReshapeOrders> layouts = PlanReshape(x.shape, x.layout, target);
+    if (!layouts) {
+      Refuse("of " + ShapeToString(x.shape) + " to " + ShapeToString(target) +
+             ", which mixes the batch with other axes");
+    }
+    const Computed in = InLayout(x, layouts->input);
+    if (PhysicalDims(in.shape, in.layout) == PhysicalDims(target, layouts->output)) {
+      return Alias({in.value, target, layouts->output});
+    }
+    Emit({.kind = OpKind::kReshape, .input = in.value}, target, layouts->output);
   }
 
   void Pad() {
@@ -523,33 +793,199 @@ class Translator {
       const Constant& c = ConstantInput(1);
       pads.assign(c.values.begin(), c.values.end());
     }
-    if (node_->input_size() > 2 && !node_->input(2).empty()) value = ScalarInput(2);
+    if (HasInput(2)) value = ScalarInput(2);
     const size_t rank = x.shape.size();
     if (pads.size() != 2 * rank ||
         std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; })) {
       Refuse("with pads " + ShapeToString(pads));
     }
-    std::vector<int64_t> before(pads.begin(), pads.begin() + rank),
-        after(pads.begin() + rank, pads.end());
-    if (before[0] != 0 || after[0] != 0) Refuse("padding the batch");
+    if (pads[0] != 0 || pads[rank] != 0) Refuse("padding the batch");
     std::vector<int64_t> shape = x.shape;
-    for (size_t i = 0; i < rank; ++i) shape[i] += before[i] + after[i];
     Op op{.kind = OpKind::kPad, .input = x.value, .padding_value = value};
-    std::vector<size_t> pre = Physical(before), post = Physical(after);
-    op.pre_padding = std::move(pre);
-    op.post_padding = std::move(post);
-    Emit(op, shape);
+    for (size_t i = 0; i < rank; ++i) {
+      shape[i] += pads[i] + pads[rank + i];
+      op.pre_padding.push_back(static_cast<size_t>(pads[x.layout[i]]));
+      op.post_padding.push_back(static_cast<size_t>(pads[rank + x.layout[i]]));
+    }
+    Emit(op, shape, x.layout);
   }
 
-  // The NCHW view tf2onnx puts after an NHWC input is the layout the plan already uses.
+  // Only the view changes: the data stay where they are (tf2onnx's input Transpose, ConvNeXt's
+  // permutes around LayerNorm cost nothing).
   void Transpose() {
-    if (node_->input(0) != nhwc_input_ ||
-        Ints(*node_, "perm", {}) != std::vector<int64_t>{0, 3, 1, 2}) {
-      Refuse("other than Transpose(0, 3, 1, 2) of the NHWC input");
+    const Computed x = Input(0);
+    const size_t rank = x.shape.size();
+    std::vector<int64_t> perm = Ints(*node_, "perm", {});
+    if (perm.empty()) {
+      for (size_t i = rank; i-- > 0;) perm.push_back(static_cast<int64_t>(i));
     }
-    const ImageInput& in = model_.input();
-    transposes_dropped_ = 1;
-    Define({plan_.input, {1, in.channels, in.height, in.width}});
+    std::vector<int64_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (sorted.size() != rank || sorted[i] != static_cast<int64_t>(i)) {
+        Refuse("with perm " + ShapeToString(perm) + " on " + ShapeToString(x.shape));
+      }
+    }
+    if (perm[0] != 0) Refuse("moving the batch axis");
+    std::vector<int64_t> shape(rank);
+    for (size_t i = 0; i < rank; ++i) shape[i] = x.shape[perm[i]];
+    ++views_changed_;
+    Alias({x.value, shape, Transposed(x.layout, perm)});
+  }
+
+  // Our kernel, along the axis as stored; every input laid out like the first.
+  void Concat() {
+    const Computed first = Input(0);
+    const size_t rank = first.shape.size();
+    const size_t axis = AxisOf(Int(*node_, "axis", 0), rank);
+    Op op{.kind = OpKind::kConcat};
+    std::vector<int64_t> shape = first.shape;
+    shape[axis] = 0;
+    for (int k = 0; k < node_->input_size(); ++k) {
+      const Computed part = InLayout(Input(k), first.layout);
+      for (size_t i = 0; i < rank; ++i) {
+        if (part.shape.size() != rank || (i != axis && part.shape[i] != first.shape[i])) {
+          Refuse("of " + ShapeToString(first.shape) + " and " + ShapeToString(part.shape));
+        }
+      }
+      shape[axis] += part.shape[axis];
+      op.inputs.push_back(part.value);
+    }
+    op.input = op.inputs.front();
+    op.axis = static_cast<size_t>(std::find(first.layout.begin(), first.layout.end(), axis) -
+                                  first.layout.begin());
+    Emit(op, shape, first.layout);
+  }
+
+  // [start, end) along an axis, with a step, as ONNX clamps them.
+  Computed SliceOf(const Computed& x, size_t axis, int64_t start, int64_t end, int64_t step) {
+    const int64_t size = x.shape[axis];
+    if (step < 1) Refuse("with step " + std::to_string(step));
+    if (start < 0) start += size;
+    if (end < 0) end += size;
+    start = std::clamp<int64_t>(start, 0, size);
+    end = std::clamp<int64_t>(end, 0, size);
+    const int64_t count = end > start ? (end - start + step - 1) / step : 0;
+    if (count == 0) Refuse("to nothing");
+    if (start == 0 && count == size) return x;
+    std::vector<int64_t> shape = x.shape;
+    shape[axis] = count;
+    Op op{.kind = OpKind::kSlice,
+          .input = x.value,
+          .axis = static_cast<size_t>(std::find(x.layout.begin(), x.layout.end(), axis) -
+                                      x.layout.begin()),
+          .start = static_cast<size_t>(start),
+          .count = static_cast<size_t>(count),
+          .step = static_cast<size_t>(step)};
+    op.output = NewValue(shape, x.layout);
+    op.node = node_->op_type() + " '" + node_->name() + "'";
+    plan_.ops.push_back(std::move(op));
+    return {op_output(), shape, x.layout};
+  }
+
+  void Slice() {
+    Computed x = Input(0);
+    std::optional<std::vector<int64_t>> starts = IntsFrom(1, "starts"), ends = IntsFrom(2, "ends");
+    if (!starts || !ends || starts->size() != ends->size()) Refuse("without starts and ends");
+    std::vector<int64_t> axes = IntsFrom(3, "axes").value_or(std::vector<int64_t>{});
+    if (axes.empty()) {
+      for (size_t i = 0; i < starts->size(); ++i) axes.push_back(static_cast<int64_t>(i));
+    }
+    std::vector<int64_t> steps = IntsFrom(4, "steps").value_or(std::vector<int64_t>{});
+    steps.resize(starts->size(), 1);
+    if (axes.size() != starts->size()) Refuse("with axes that do not match its starts");
+    for (size_t i = 0; i < axes.size(); ++i) {
+      std::optional<size_t> axis = NormalizedAxis(axes[i], x.shape.size());
+      if (!axis) Refuse("with axis " + std::to_string(axes[i]));
+      if (*axis == 0) {
+        // Slicing the batch as a whole (torch writes x[:, ...] that way) is a no-op.
+        if ((*starts)[i] == 0 && (*ends)[i] >= std::numeric_limits<int32_t>::max()) continue;
+        Refuse("slicing the batch");
+      }
+      x = SliceOf(x, *axis, (*starts)[i], std::min((*ends)[i], x.shape[*axis]), steps[i]);
+    }
+    Define(x);
+  }
+
+  void Split() {
+    const Computed x = Input(0);
+    const size_t axis = AxisOf(Int(*node_, "axis", 0), x.shape.size());
+    std::vector<int64_t> sizes = IntsFrom(1, "split").value_or(std::vector<int64_t>{});
+    const int64_t parts = node_->output_size();
+    if (sizes.empty()) {
+      if (x.shape[axis] % parts != 0) Refuse("into unequal parts without sizes");
+      sizes.assign(parts, x.shape[axis] / parts);
+    }
+    if (static_cast<int64_t>(sizes.size()) != parts) Refuse("with sizes that do not match outputs");
+    int64_t start = 0;
+    for (int64_t k = 0; k < parts; ++k) {
+      const Computed part = SliceOf(x, axis, start, start + sizes[k], 1);
+      start += sizes[k];
+      if (!node_->output(k).empty()) Define(node_->output(k), part);
+    }
+    if (start != x.shape[axis]) Refuse("with sizes that do not add up to the axis");
+  }
+
+  // XNNPACK's softmax, over the axis stored last.
+  void Softmax() {
+    const Computed x = Input(0);
+    const size_t rank = x.shape.size();
+    const int64_t opset = model_.opset();
+    const std::optional<size_t> axis =
+        NormalizedAxis(Int(*node_, "axis", opset < 13 ? 1 : -1), rank);
+    if (!axis || *axis == 0) Refuse("over the batch");
+    // Before opset 13 the axis starts the flattened rows: the same when the rest are 1.
+    for (size_t i = *axis + 1; i < rank; ++i) {
+      if (x.shape[i] != 1 && opset < 13) Refuse("over several axes");
+    }
+    AxisOrder layout = x.layout;
+    layout.erase(std::find(layout.begin(), layout.end(), *axis));
+    layout.push_back(*axis);
+    const Computed in = InLayout(x, layout);
+    Emit({.kind = OpKind::kSoftmax, .input = in.value}, in);
+  }
+
+  // Our kernel over the last axis, stored last (ConvNeXt's LayerNorm2d at opset 17).
+  void LayerNorm() {
+    const Computed x = Input(0);
+    const size_t rank = x.shape.size();
+    if (NormalizedAxis(Int(*node_, "axis", -1), rank) != rank - 1) {
+      Refuse("over more than the last axis");
+    }
+    for (int k = 1; k < node_->output_size(); ++k) {
+      if (!node_->output(k).empty() && uses_[node_->output(k)] > 0) Refuse("with its mean read");
+    }
+    const size_t channels = static_cast<size_t>(x.shape.back());
+    const Constant& scale = ConstantInput(1);
+    std::vector<float> bias(channels, 0.0f);
+    if (HasInput(2)) bias = ConstantInput(2).values;
+    if (scale.values.size() != channels || bias.size() != channels) {
+      Refuse("with parameters that do not match " + ShapeToString(x.shape));
+    }
+    AxisOrder layout = x.layout;
+    layout.erase(std::find(layout.begin(), layout.end(), rank - 1));
+    layout.push_back(rank - 1);
+    const Computed in = InLayout(x, layout);
+    Emit({.kind = OpKind::kLayerNorm,
+          .input = in.value,
+          .input2 = NewStatic({channels}, scale.values),
+          .bias = NewStatic({channels}, std::move(bias)),
+          .alpha = Float(*node_, "epsilon", 1e-5f)},
+         in);
+  }
+
+  // Identity and Dropout (inference): the same tensor, computed or constant.
+  void PassThrough() {
+    if (const Constant* c = FindConstant(node_->input(0))) {
+      constants_[node_->output(0)] = *c;
+      return;
+    }
+    Alias(Input(0));
+  }
+
+  void Cast() {
+    if (Int(*node_, "to", 0) != onnx::TensorProto::FLOAT) Refuse("to a type other than float");
+    PassThrough();
   }
 
   void FoldConstant(const onnx::NodeProto& node) {
@@ -569,12 +1005,16 @@ class Translator {
     if (it == computed_.end() || it->second.value == plan_.input) {
       throw Error("the graph output '" + name + "' is not computed by supported operators");
     }
-    const Computed& out = it->second;
-    for (size_t i = 1; i < out.shape.size(); ++i) {
-      if (i > 1 && out.shape[i] != 1) {
+    Computed out = it->second;
+    for (size_t i = 2; i < out.shape.size(); ++i) {
+      if (out.shape[i] != 1) {
         throw Error("the graph output '" + name + "' " + ShapeToString(out.shape) +
                     " is not one vector per image");
       }
+    }
+    // The features in the graph's order (a [N, C, 1, 1] output stored channels last already is).
+    if (!SameData(out.shape, out.layout, RowMajor(out.shape.size()))) {
+      out = InLayout(out, RowMajor(out.shape.size()));
     }
     plan_.output = out.value;
     plan_.feature_dim = out.shape.size() > 1 ? out.shape[1] : 1;
@@ -583,7 +1023,34 @@ class Translator {
     };
     fact("BatchNormalization folded into the Conv before it", batch_norms_folded_);
     fact("activations fused into the operator before them", activations_fused_);
-    fact("input Transpose to NCHW dropped (the backend reads NHWC)", transposes_dropped_);
+    fact("Transposes that only change how a tensor is seen (no data move)", views_changed_);
+    fact("tensors copied into another layout", transposes_made_);
+    OutsideXnnpackFacts();
+  }
+
+  // Which nodes our kernels run, by operator: `fruits model inspect` shows them.
+  void OutsideXnnpackFacts() {
+    std::map<std::string, std::vector<std::string>> by_operator;
+    for (const Op& op : plan_.ops) {
+      if (!OnXnnpack(op.kind)) by_operator[KernelName(op.kind)].push_back(op.node);
+    }
+    size_t islands = 0;
+    for (size_t i = 0; i < plan_.ops.size(); ++i) {
+      if (OnXnnpack(plan_.ops[i].kind) && (i == 0 || !OnXnnpack(plan_.ops[i - 1].kind))) ++islands;
+    }
+    if (by_operator.empty()) return;
+    plan_.facts.push_back("XNNPACK subgraphs, with our own kernels between them: " +
+                          std::to_string(islands));
+    constexpr size_t kNamesShown = 3;
+    for (const auto& [op, nodes] : by_operator) {
+      std::string line = "outside XNNPACK, our " + op + " kernel: " + std::to_string(nodes.size()) +
+                         " node" + (nodes.size() > 1 ? "s" : "") + " (";
+      for (size_t i = 0; i < std::min(nodes.size(), kNamesShown); ++i) {
+        line.append(i > 0 ? ", " : "").append(nodes[i]);
+      }
+      line.append(nodes.size() > kNamesShown ? ", ...)" : ")");
+      plan_.facts.push_back(std::move(line));
+    }
   }
 
   static constexpr float kInf = std::numeric_limits<float>::infinity();
@@ -598,14 +1065,32 @@ class Translator {
   // How many tensor names read each value (Identity, fusions): a value with several must not
   // change.
   std::map<uint32_t, int> names_;
-  std::string nhwc_input_;
+  // Copies of a value in another layout, made once each.
+  std::map<std::pair<uint32_t, AxisOrder>, Computed> relaid_;
   int batch_norms_folded_ = 0;
   int activations_fused_ = 0;
-  int transposes_dropped_ = 0;
+  int views_changed_ = 0;
+  int transposes_made_ = 0;
   Plan plan_;
 };
 
 }  // namespace
+
+bool OnXnnpack(OpKind kind) {
+  switch (kind) {
+    case OpKind::kTranspose:
+    case OpKind::kConcat:
+    case OpKind::kSlice:
+    case OpKind::kReduceMean:
+    case OpKind::kLayerNorm:
+    case OpKind::kErf:
+    case OpKind::kTanh:
+    case OpKind::kPow:
+      return false;
+    default:
+      return true;
+  }
+}
 
 Translation Translate(const OnnxModel& model) {
   try {

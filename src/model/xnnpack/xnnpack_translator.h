@@ -1,11 +1,15 @@
-// Translation of an ONNX graph into a plan for XNNPACK's subgraph API, independent of batch size.
+// Translation of an ONNX graph into a plan for the XNNPACK backend, independent of batch size.
 //
 // XNNPACK fixes every shape when a runtime is created, so the translation happens once per model
-// and the backend builds a subgraph from the plan for each batch size it meets. The plan is NHWC
-// end to end: rank-4 tensors are stored [N, H, W, C] whatever the export's layout, weights are
-// reordered for XNNPACK (OHWI, depthwise 1HWC), BatchNormalization is folded into the Conv before
-// it and activations into the operator before them. The plan owns every weight: a runtime keeps
-// pointers into Plan::weights, so the plan must outlive it.
+// and the backend builds an executable program from the plan for each batch size it meets
+// (xnnpack_program.h). Most operators run in XNNPACK's subgraphs; the ones its 2022 subgraph API
+// lacks (Concat, Transpose, Slice, ReduceMean over channels, LayerNormalization, Erf, Tanh, ...)
+// run in our own kernels (model/kernels) between them: OnXnnpack() tells which. Convolutions read
+// channels-last data ([N, H, W, C] whatever the export's layout), every tensor has the layout its
+// producer gives it (tensor_layout.h) and data move only where a consumer needs another one.
+// Weights are reordered for XNNPACK (OHWI, depthwise 1HWC), BatchNormalization is folded into the
+// Conv before it and activations into the operator before them. The plan owns every weight: a
+// runtime keeps pointers into Plan::weights, so the plan must outlive it.
 #pragma once
 
 #include <array>
@@ -48,7 +52,23 @@ enum class OpKind {
   kAveragePool,
   kPad,
   kReshape,
+  kSoftmax,
+  kSquare,
+  kSquareRoot,
+  kPRelu,
+  // Our own kernels, outside XNNPACK.
+  kTranspose,
+  kConcat,
+  kSlice,
+  kReduceMean,
+  kLayerNorm,
+  kErf,
+  kTanh,
+  kPow,
 };
+
+// Whether XNNPACK runs the operator; the others are our own kernels.
+bool OnXnnpack(OpKind kind);
 
 struct Op {
   OpKind kind = OpKind::kClamp;
@@ -70,8 +90,22 @@ struct Op {
   std::vector<size_t> pre_padding;
   std::vector<size_t> post_padding;
   float padding_value = 0;
-  // kLeakyRelu: the slope below zero; kElu: alpha.
+  // kLeakyRelu: the slope below zero; kElu: alpha; kPow: the exponent; kLayerNorm: epsilon.
   float alpha = 0;
+  // kConcat: every input, in order (`input` is the first).
+  std::vector<uint32_t> inputs;
+  // kTranspose: physical axis i of the output is physical axis permutation[i] of the input.
+  std::vector<size_t> permutation;
+  // kConcat, kSlice: the physical axis; kReduceMean: the physical axes [axis, axis_end) reduced
+  // (kLayerNorm normalises over the last physical axis).
+  size_t axis = 0;
+  size_t axis_end = 0;
+  // kSlice: elements start, start + step, ... (count of them) along `axis`.
+  size_t start = 0;
+  size_t count = 0;
+  size_t step = 1;
+  // The ONNX node it comes from ("Concat '/features/Concat_3'"), for `fruits model inspect`.
+  std::string node;
 };
 
 struct Plan {
@@ -83,7 +117,8 @@ struct Plan {
   // The tensor Run() takes: always NHWC.
   ImageInput image;
   int64_t feature_dim = 0;
-  // What the translation did to the graph, one line each ("BatchNormalization folded ...: 52").
+  // What the translation did to the graph, one line each ("BatchNormalization folded ...: 52"),
+  // and which nodes run outside XNNPACK.
   std::vector<std::string> facts;
 };
 
