@@ -65,7 +65,8 @@ ManifestSection ExtractManifest(const ExtractOptions& options, const ExtractSumm
                 {"feature_layer", summary.feature_layer.tensor},
                 {"feature_layer_reason", summary.feature_layer.reason},
                 {"feature_dim", summary.feature_layer.dimension},
-                {"backend", summary.backend}};
+                {"backend", summary.backend},
+                {"time_share_outside_engine", RoundTo(summary.share_outside_engine, 4)}};
   m["preprocessing"] = {{"normalization", image::ToString(options.normalization)},
                         {"resize", image::ToString(options.resize)},
                         {"max_pixels", options.decode.max_pixels}};
@@ -183,6 +184,7 @@ ExtractSummary Extract(storage::ObjectStore& store, dist::Communicator& comm,
   summary.feature_layer = session.loaded.feature_layer;
   summary.model_sha256 = session.loaded.graph.sha256();
   summary.backend = std::string(session.backend().name());
+  summary.share_outside_engine = session.backend().share_outside_engine();
   summary.processes = comm.size();
   summary.threads = threads;
   summary.ranks = figures.ranks;

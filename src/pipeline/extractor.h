@@ -69,6 +69,9 @@ struct ExtractSummary {
   model::FeatureLayer feature_layer;
   std::string model_sha256;
   std::string backend;
+  // Of this process's inference time, the share spent outside the backend's engine (our kernels
+  // between XNNPACK's subgraphs).
+  double share_outside_engine = 0;
   int processes = 1;
   int threads = 0;                 // workers per process, resolved
   std::vector<RankFigures> ranks;  // on rank 0

@@ -96,8 +96,18 @@ namespace {
 // The translation, made once: it gives the refusal, the rewrites and the backend's plan.
 class XnnpackPrepared : public PreparedModel {
  public:
+  // A plan XNNPACK refuses to build (a parameter outside its kernels' range) is a refusal too,
+  // found by building it for one image, so that `auto` moves on to the next backend.
   explicit XnnpackPrepared(const OnnxModel& model)
-      : source_(model.source()), translation_(xnn::Translate(model)) {}
+      : source_(model.source()), translation_(xnn::Translate(model)) {
+    if (!translation_.plan) return;
+    try {
+      Check(xnn_initialize(nullptr), "initialise");
+      xnn::Program probe(*translation_.plan, nullptr, 1);
+    } catch (const Error& refused) {
+      translation_ = {std::nullopt, refused.what()};
+    }
+  }
 
   std::optional<std::string> Refusal() const override {
     if (translation_.plan) return std::nullopt;
