@@ -561,9 +561,9 @@ bool FoldOnce(OnnxModel& model, int& removed) {
     }
     changed = true;
   }
-  const int gone = graph::RemoveUnused(graph);
-  removed += gone;
-  return changed || gone > 0;
+  if (!changed) return false;
+  removed += graph::RemoveUnused(graph);
+  return true;
 }
 
 }  // namespace
