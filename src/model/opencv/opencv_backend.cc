@@ -206,12 +206,15 @@ Tensor OpenCvBackend::Forward(Network& network, const Tensor& batch) const {
     throw Error("model '" + source_ + "' gives an output of " + std::to_string(output.dims) +
                 " dimensions for " + std::to_string(n) + " images, not one vector per image");
   }
-  for (int axis = 2; axis < output.dims; ++axis) {
-    if (output.size[axis] != 1) {
-      throw Error("model '" + source_ +
-                  "' gives a feature map, not one vector per image: choose a tensor after "
-                  "global pooling with --feature-layer");
-    }
+  // One vector per image: at most one dimension past the batch above 1. It need not be the
+  // second: OpenCV 4.6's ReduceMean without keepdims gives [N, 1, C] for N > 1 (ShuffleNetV2's
+  // x.mean([2, 3])), the same floats in the same order.
+  int wide_axes = 0;
+  for (int axis = 1; axis < output.dims; ++axis) wide_axes += output.size[axis] != 1;
+  if (wide_axes > 1) {
+    throw Error("model '" + source_ +
+                "' gives a feature map, not one vector per image: choose a tensor after global "
+                "pooling with --feature-layer");
   }
   const int64_t dim = static_cast<int64_t>(output.total()) / n;
   if (feature_dim_ >= 0 && dim != feature_dim_) {
