@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "model/graph_builder.h"
+#include "model/graph_edit.h"
 #include "model/graph_preparation.h"
 #include "model/model_loader.h"
 #include "prepared_graphs.h"
@@ -88,6 +89,22 @@ TEST(InitializerRewrites, ConstantListsAndIntegersKeepTheirValues) {
   EXPECT_EQ(InitializerValues(model, "floats"), (std::vector<double>{0.25, 0.5, 0.75}));
   EXPECT_EQ(OpTypes(model), (std::vector<std::string>{"Reshape", "Add", "GlobalAveragePool"}));
   EXPECT_EQ(InitializerValues(model, "shape"), (std::vector<double>{1, 3, 1, 1}));
+}
+
+// Before IR version 4 every initializer is also a graph input: the new ones are listed too, and
+// the prepared graph passes the ONNX checker.
+TEST(InitializerRewrites, OldIrVersionsListTheNewInitializersAsInputs) {
+  onnx::ModelProto proto;
+  proto.ParseFromString(ConstantsNet());
+  proto.set_ir_version(3);
+  for (const auto& tensor : proto.graph().initializer()) {
+    graph::DescribeTensor(*proto.mutable_graph()->add_input(), tensor.name(), tensor.data_type(),
+                          {tensor.dims().begin(), tensor.dims().end()});
+  }
+  OnnxModel model = OnnxModel::Parse(proto.SerializeAsString(), "ir3.onnx");
+  PrepareGraph(model);
+  EXPECT_NO_THROW(OnnxModel::Parse(model.Serialize(), "prepared.onnx"));
+  EXPECT_EQ(model.input().name, "x");
 }
 
 // A graph output keeps its name and its producer; a Dropout whose mask is read is not a copy.
