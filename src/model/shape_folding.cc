@@ -3,6 +3,7 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <map>
@@ -546,8 +547,7 @@ bool FoldOnce(OnnxModel& model, int& removed) {
   bool changed = false;
   for (const auto& [name, nodes] : readers) {
     const Folded& value = values.at(name);
-    std::optional<std::vector<int64_t>> initializer =
-        Materialized(name, value, {nodes.begin(), nodes.end()}, shapes);
+    std::optional<std::vector<int64_t>> initializer = Materialized(name, value, nodes, shapes);
     if (!initializer) continue;
     std::string folded_name = name + "_folded";
     while (names.contains(folded_name)) folded_name += "_";
