@@ -6,6 +6,9 @@
 #include <set>
 
 #include "model/graph_edit.h"
+#include "model/initializer_rewrites.h"
+#include "model/pooling_rewrites.h"
+#include "model/shape_folding.h"
 
 namespace fruits::model {
 
@@ -87,11 +90,22 @@ int ExplicitSamePads(OnnxModel& model) {
 
 std::vector<std::string> PrepareGraph(OnnxModel& model) {
   std::vector<std::string> rewrites;
-  if (const int same = ExplicitSamePads(model); same > 0) {
-    rewrites.push_back(std::to_string(same) +
-                       " auto_pad SAME_UPPER/SAME_LOWER nodes given explicit pads");
-    model.Refresh();
-  }
+  const auto count = [&](int n, const std::string& what) {
+    if (n > 0) rewrites.push_back(std::to_string(n) + " " + what);
+  };
+  const int constants = ConstantsToInitializers(model.mutable_proto());
+  const int copies = BypassCopiesOfInitializers(model.mutable_proto());
+  count(constants, "Constant nodes made initializers");
+  count(copies, "Identity/Dropout nodes of initializers bypassed");
+  if (constants + copies > 0) model.Refresh();
+  count(FoldShapeArithmetic(model), "shape arithmetic nodes folded into initializers");
+  const int same = ExplicitSamePads(model);
+  count(same, "auto_pad SAME_UPPER/SAME_LOWER nodes given explicit pads");
+  if (same > 0) model.Refresh();
+  const PoolingRewrites pooling = RewritePooling(model);
+  count(pooling.padded_averages, "AveragePool nodes counting pads given a Pad node");
+  count(pooling.ceil_mode, "ceil_mode pools given end pads instead");
+  if (pooling.ceil_mode + pooling.padded_averages > 0) model.Refresh();
   return rewrites;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "model/external_data.h"
 #include "model/graph_edit.h"
 #include "model/tensor.h"
 #include "storage/object_store.h"
@@ -110,6 +111,11 @@ OnnxModel OnnxModel::Parse(std::string_view bytes, std::string source) {
                 " bytes that do not parse as an ONNX ModelProto): check that the file is a "
                 "complete .onnx export");
   }
+  if (std::optional<std::string> external = FirstExternalTensor(*proto)) {
+    throw Error("model '" + source + "' keeps " + *external +
+                ", a file beside it that was not read in: load the model from its path "
+                "(--model FILE), with the data file in the same folder");
+  }
   try {
     onnx::checker::check_model(*proto);
   } catch (const std::exception& e) {
@@ -130,7 +136,7 @@ std::string OnnxModel::ReadBytes(storage::ObjectStore& store, const std::string&
   }
   Result<std::string> bytes = store.Read(uri);
   if (!bytes.ok()) throw UsageError("cannot read model '" + uri + "': " + bytes.error());
-  return std::move(bytes).value();
+  return InlineExternalData(std::move(bytes).value(), store, uri);
 }
 
 OnnxModel::OnnxModel(std::unique_ptr<onnx::ModelProto> proto, std::string source,

@@ -30,7 +30,8 @@ class OnnxModel {
   // `source` names the model in messages (a path or a URI).
   static OnnxModel Parse(std::string_view bytes, std::string source);
   static OnnxModel Read(storage::ObjectStore& store, const std::string& uri);
-  // The bytes of a model file; throws UsageError saying what to do when it cannot be read.
+  // The bytes of a model file, with the weights it keeps in external data files beside it read
+  // in (external_data.h); throws UsageError saying what to do when it cannot be read.
   static std::string ReadBytes(storage::ObjectStore& store, const std::string& uri);
 
   OnnxModel(OnnxModel&&) noexcept;

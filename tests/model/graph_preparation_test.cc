@@ -1,5 +1,8 @@
-// PrepareGraph: auto_pad SAME_UPPER / SAME_LOWER as the explicit pads the ONNX specification
-// defines, and the graph that results runs on the XNNPACK backend.
+// PrepareGraph's rewrites, on graphs built here: constants as initializers, shape arithmetic
+// folded with the batch kept open, auto_pad SAME_UPPER / SAME_LOWER as the explicit pads the ONNX
+// specification defines, ceil_mode and pad-counting pools; what each leaves alone; and that the
+// graphs that result run on the XNNPACK backend. The numbers against onnxruntime and torchvision
+// are in graph_preparation_reference_test.cc.
 
 #include "model/graph_preparation.h"
 

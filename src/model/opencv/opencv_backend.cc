@@ -5,6 +5,7 @@
 #include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <regex>
 #include <set>
 
 #include "model/opencv/opencv_normalizer.h"
@@ -91,6 +92,25 @@ bool SameShape(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
   return true;
 }
 
+// The node OpenCV's importer names in its error ("Node [Conv@ai.onnx]:(onnx_node!conv1) parse
+// error"), as " at node 'conv1' (Conv)"; "" when it names none.
+std::string FailedNode(const std::string& raw) {
+  static const std::regex kNode(R"(Node \[([^@\]]+)@[^\]]*\]:\(onnx_node!([^)]*)\))");
+  std::smatch match;
+  if (!std::regex_search(raw, match, kNode)) return "";
+  return " at node '" + match[2].str() + "' (" + match[1].str() + ")";
+}
+
+// OpenCV's error in our words: what failed, where, and what the user can do; OpenCV's own text
+// last, for a report.
+std::string OpenCvFailure(const std::string& what, const cv::Exception& e) {
+  const std::string raw = e.what();
+  return what + FailedNode(raw) +
+         ": OpenCV 4.6 does not run this part of the graph. Try --backend xnnpack, or report the "
+         "model's operator to the fruits project with this message (OpenCV said: " +
+         raw + ")";
+}
+
 }  // namespace
 
 struct OpenCvBackend::Network {
@@ -157,7 +177,7 @@ std::unique_ptr<OpenCvBackend::Network> OpenCvBackend::NewNetwork() const {
   try {
     network->net = cv::dnn::readNetFromONNX(model_bytes_.data(), model_bytes_.size());
   } catch (const cv::Exception& e) {
-    throw Error("OpenCV cannot import model '" + source_ + "': " + e.what());
+    throw Error(OpenCvFailure("OpenCV cannot import model '" + source_ + "'", e));
   }
   network->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
   network->net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
@@ -179,19 +199,22 @@ Tensor OpenCvBackend::Forward(Network& network, const Tensor& batch) const {
     network.net.setInput(blob);
     output = network.net.forward();
   } catch (const cv::Exception& e) {
-    throw Error("OpenCV fails to run model '" + source_ + "' on a batch of " + std::to_string(n) +
-                ": " + e.what());
+    throw Error(OpenCvFailure(
+        "OpenCV fails to run model '" + source_ + "' on a batch of " + std::to_string(n), e));
   }
   if (output.dims < 2 || output.size[0] != n || !output.isContinuous()) {
     throw Error("model '" + source_ + "' gives an output of " + std::to_string(output.dims) +
                 " dimensions for " + std::to_string(n) + " images, not one vector per image");
   }
-  for (int axis = 2; axis < output.dims; ++axis) {
-    if (output.size[axis] != 1) {
-      throw Error("model '" + source_ +
-                  "' gives a feature map, not one vector per image: choose a tensor after "
-                  "global pooling with --feature-layer");
-    }
+  // One vector per image: at most one dimension past the batch above 1. It need not be the
+  // second: OpenCV 4.6's ReduceMean without keepdims gives [N, 1, C] for N > 1 (ShuffleNetV2's
+  // x.mean([2, 3])), the same floats in the same order.
+  int wide_axes = 0;
+  for (int axis = 1; axis < output.dims; ++axis) wide_axes += output.size[axis] != 1;
+  if (wide_axes > 1) {
+    throw Error("model '" + source_ +
+                "' gives a feature map, not one vector per image: choose a tensor after global "
+                "pooling with --feature-layer");
   }
   const int64_t dim = static_cast<int64_t>(output.total()) / n;
   if (feature_dim_ >= 0 && dim != feature_dim_) {
