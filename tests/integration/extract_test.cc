@@ -128,6 +128,9 @@ TEST_F(Extract, WritesFeaturesDuckDbReadsWithPathsLabelsAndAManifest) {
   EXPECT_EQ(manifest["results"]["failed"], 0);
   EXPECT_EQ(manifest["model"]["feature_dim"], 1280);
   EXPECT_EQ(manifest["model"]["sha256"].get<std::string>().size(), 64u);
+  // The built-in MobileNetV2 runs inside XNNPACK entirely.
+  EXPECT_EQ(manifest["model"]["backend"], "xnnpack");
+  EXPECT_EQ(manifest["model"]["time_share_outside_engine"], 0.0);
   EXPECT_EQ(manifest["preprocessing"]["normalization"], "mobilenet");
   ExpectContains(manifest["command_line"].get<std::string>(), "--shard-size 10");
   nlohmann::json part = testing::DuckDbRead(Parts(out.File("out/features"))[0]);
@@ -151,6 +154,36 @@ TEST_F(Extract, AGreyModelGetsGreyImages) {
   for (const auto& [path, row] : rows) {
     ASSERT_EQ(row.features.size(), 2u) << path;
     for (float v : row.features) EXPECT_TRUE(std::isfinite(v)) << path;
+  }
+}
+
+// A Concat, which Debian's XNNPACK lacks, runs in our kernel between two XNNPACK subgraphs: the
+// rows equal OpenCV's, and the manifest gives the share of inference time spent outside XNNPACK.
+TEST_F(Extract, AModelPartlyOutsideXnnpackGivesOpenCvsRowsAndSaysHowMuchRanOutside) {
+  TempDir out;
+  const std::string concat_model = out.File("concat.onnx");
+  std::ofstream(concat_model, std::ios::binary) << model::ConcatNet();
+  std::map<std::string, std::vector<float>> features[2];
+  const std::string backends[2] = {"auto", "opencv"};
+  for (int b = 0; b < 2; ++b) {
+    const std::string folder = out.File(backends[b]);
+    auto r = Fruits("extract --input " + ShellQuote(Training()) + " --model " +
+                    ShellQuote(concat_model) + " --output " + ShellQuote(folder) + " --backend " +
+                    backends[b]);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const auto& [path, row] : ReadFeatures(folder)) features[b][path] = row.features;
+  }
+  nlohmann::json manifest = ReadJson(out.File("auto/manifest.json"));
+  EXPECT_EQ(manifest["model"]["backend"], "xnnpack");
+  const double outside = manifest["model"]["time_share_outside_engine"].get<double>();
+  EXPECT_GT(outside, 0);
+  EXPECT_LT(outside, 1);
+  ASSERT_EQ(features[0].size(), 36u);
+  for (const auto& [path, ours] : features[0]) {
+    const std::vector<float>& theirs = features[1][path];
+    ASSERT_EQ(ours.size(), 6u) << path;
+    ASSERT_EQ(theirs.size(), 6u) << path;
+    for (size_t i = 0; i < 6; ++i) EXPECT_NEAR(ours[i], theirs[i], 1e-5) << path;
   }
 }
 

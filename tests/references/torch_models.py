@@ -10,9 +10,10 @@ biases made non-trivial, BatchNorm calibrated so activations stay O(1)) as full 
 with input tensors and the expected features computed by torch: the tensor entering the dense
 classifier head (the input of its first Linear layer, FAMILIES' head_layers), or the model's output
 for a model without one (SqueezeNet). "X_keras" is X as Keras and tf2onnx would hand it over: a
-transfer-learning head of three dense layers, and its 3x3 convolutions written with auto_pad
+transfer-learning head of three dense layers, its 3x3 convolutions written with auto_pad
 SAME_UPPER (stride 1) or SAME_LOWER (stride 2 on even sizes) instead of explicit pads, which
-compute exactly what torch's symmetric pads of 1 do. --matrix chooses the cases (ci_cases,
+compute exactly what torch's symmetric pads of 1 do, and, in NHWC, its preprocessing inside as a
+TF graph-model export has it (a Sub and a Mul on the input, before the Transpose). --matrix chooses the cases (ci_cases,
 full_cases, bench_cases below). Writes OUTDIR/manifest.json:
   {"cases": [{"name", "family" (the torchvision name), "arch" (the family or its "_keras" variant),
               "layout", "opset", "model", "input_size", "feature_dim",
@@ -117,6 +118,9 @@ def ci_cases():
                     for arch in FAMILIES if arch not in covered]
     opsets = [(arch, "NCHW", opset, [2]) for arch in ("convnext_tiny", "shufflenet_v2_x1_0",
                                                       "mobilenet_v3_large") for opset in (11, 17)]
+    # Opset 9: weights as Constant nodes, HardSwish as x * HardSigmoid(x), and the head's
+    # Flatten as Shape -> Slice -> Concat -> Reshape.
+    opsets += [("mobilenet_v3_small", "NCHW", 9, [2])]
     nhwc = [(arch, "NHWC", 13, [2])
             for arch in ("googlenet", "convnext_tiny", "shufflenet_v2_x1_0")]
     return existing + every_family + opsets + nhwc
@@ -139,13 +143,17 @@ MATRICES = {"ci": ci_cases, "full": full_cases, "bench": bench_cases}
 
 
 class NHWCInput(torch.nn.Module):
-    """Takes [N,H,W,C] input and transposes it to NCHW before the wrapped model."""
+    """Takes [N,H,W,C] input and transposes it to NCHW before the wrapped model; with
+    `preprocessing`, first scales it as TF graph-model exports do inside the model."""
 
-    def __init__(self, model):
+    def __init__(self, model, preprocessing=False):
         super().__init__()
         self.model = model
+        self.preprocessing = preprocessing
 
     def forward(self, x):
+        if self.preprocessing:
+            x = (x - 0.25) * 1.5
         return self.model(x.permute(0, 3, 1, 2))
 
 
@@ -324,7 +332,8 @@ def cmd_fixtures(args):
         for _, layout, opset, batches in (c for c in cases if c[0] == arch):
             start = time.monotonic()
             name = case_name(arch, layout, opset)
-            variant = model if layout == "NCHW" else NHWCInput(model).eval()
+            variant = model if layout == "NCHW" else NHWCInput(
+                model, preprocessing=arch.endswith("_keras")).eval()
             if not export(variant, name, arch, layout, opset, args.outdir):
                 continue
             manifest["cases"].append({

@@ -423,7 +423,9 @@ class Translator {
       a[i] = static_cast<float>(s);
       b[i] = static_cast<float>(shift.values[i] - mean.values[i] * s);
     }
-    Op* conv = SoleProducer(node_->input(0), x);
+    // Folded only where the BN's channels are the Conv's output channels, not after a
+    // Transpose or Reshape that made another axis the second.
+    Op* conv = x.layout == ChannelsLast(4) ? SoleProducer(node_->input(0), x) : nullptr;
     if (conv != nullptr && std::isinf(conv->output_min) && std::isinf(conv->output_max) &&
         (conv->kind == OpKind::kConvolution || conv->kind == OpKind::kDepthwiseConvolution)) {
       FoldScale(*conv, a, b);
