@@ -66,6 +66,9 @@ std::string GraphBuilder::Node(const std::string& op_type, const std::vector<std
     } else if (const auto* f = std::get_if<float>(&attribute.value)) {
       proto.set_type(onnx::AttributeProto::FLOAT);
       proto.set_f(*f);
+    } else if (const auto* text = std::get_if<std::string>(&attribute.value)) {
+      proto.set_type(onnx::AttributeProto::STRING);
+      proto.set_s(*text);
     } else {
       proto.set_type(onnx::AttributeProto::INTS);
       for (int64_t v : std::get<std::vector<int64_t>>(attribute.value)) proto.add_ints(v);

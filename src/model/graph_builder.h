@@ -18,7 +18,7 @@ namespace fruits::model {
 
 struct Attribute {
   std::string name;
-  std::variant<int64_t, float, std::vector<int64_t>> value;
+  std::variant<int64_t, float, std::vector<int64_t>, std::string> value;
 };
 
 class GraphBuilder {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -203,6 +204,71 @@ TEST(XnnpackPartition, LayerNormOverChannelsEqualsAPlainReference) {
               "Transposes that only change how a tensor is seen (no data move): 2");
     const Images images = MakeImages(6, 3, 4, 4);
     ExpectFeaturesNear(loaded.backend->Run(images.nhwc), LayerNormReference(images.nchw));
+  }
+}
+
+// Resize of a [N, 3, 2, 3] image to 4 x 6, then flattened: torch's nearest upsampling by scales
+// (asymmetric, floor) and its bilinear by sizes (pytorch_half_pixel), against the ONNX formulas
+// computed here.
+std::string ResizeNet(const std::string& mode, const std::string& coordinates, bool by_sizes) {
+  GraphBuilder b(13);
+  b.Input("x", {-1, 3, 2, 3});
+  b.Initializer("roi", {0}, {});
+  if (by_sizes) {
+    b.Initializer("scales", {0}, {});
+    b.Int64Initializer("sizes", {4}, {1, 3, 4, 6});
+  } else {
+    b.Initializer("scales", {4}, {1, 1, 2, 2});
+  }
+  std::vector<std::string> inputs = {"x", "roi", "scales"};
+  if (by_sizes) inputs.push_back("sizes");
+  std::vector<Attribute> attributes = {{"mode", mode},
+                                       {"coordinate_transformation_mode", coordinates}};
+  if (mode == "nearest") attributes.push_back({"nearest_mode", std::string("floor")});
+  b.Node("Resize", inputs, "resized", attributes);
+  b.Node("Flatten", {"resized"}, "features");
+  b.Output("features", {-1, 72});
+  return b.Serialize();
+}
+
+// ONNX's source coordinate of output pixel `x` for a 2x resize: nearest (asymmetric, floor) or
+// linear (pytorch_half_pixel), as the two source pixels and the second one's weight.
+struct Source {
+  int64_t first, second;
+  double weight;
+};
+Source SourceOf(int64_t x, int64_t length, bool linear) {
+  if (!linear) return {x / 2, x / 2, 0};
+  const double at = std::clamp((x + 0.5) / 2 - 0.5, 0.0, double(length - 1));
+  const int64_t first = static_cast<int64_t>(std::floor(at));
+  return {first, std::min(first + 1, length - 1), at - first};
+}
+
+TEST(XnnpackPartition, ResizeNearestAndBilinearFollowTheOnnxFormulas) {
+  for (const bool linear : {false, true}) {
+    SCOPED_TRACE(linear ? "linear" : "nearest");
+    LoadedModel loaded = Load(linear ? ResizeNet("linear", "pytorch_half_pixel", true)
+                                     : ResizeNet("nearest", "asymmetric", false),
+                              "auto");
+    ASSERT_EQ(loaded.backend->name(), "xnnpack");
+    const Images images = MakeImages(2, 3, 2, 3);
+    const Tensor features = loaded.backend->Run(images.nhwc);
+    std::vector<float> expected;
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t y = 0; y < 4; ++y)
+          for (int64_t x = 0; x < 6; ++x) {
+            const Source sy = SourceOf(y, 2, linear), sx = SourceOf(x, 3, linear);
+            auto at = [&](int64_t yy, int64_t xx) {
+              return double(images.nchw.data()[((i * 3 + c) * 2 + yy) * 3 + xx]);
+            };
+            const double top =
+                at(sy.first, sx.first) * (1 - sx.weight) + at(sy.first, sx.second) * sx.weight;
+            const double bottom =
+                at(sy.second, sx.first) * (1 - sx.weight) + at(sy.second, sx.second) * sx.weight;
+            expected.push_back(static_cast<float>(top * (1 - sy.weight) + bottom * sy.weight));
+          }
+    ExpectFeaturesNear(features, expected);
   }
 }
 

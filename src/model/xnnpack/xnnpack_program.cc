@@ -11,6 +11,7 @@
 #include "model/kernels/elementwise.h"
 #include "model/kernels/layer_norm.h"
 #include "model/kernels/reduce.h"
+#include "model/kernels/resize.h"
 #include "model/kernels/slice.h"
 #include "model/kernels/transpose.h"
 #include "util/error.h"
@@ -309,6 +310,16 @@ void Program::RunKernel(const Op& op) {
       return kernels::Tanh(in, n, out, pool_);
     case OpKind::kPow:
       return kernels::Pow(in, n, op.alpha, out, pool_);
+    case OpKind::kResizeNearest:
+    case OpKind::kResizeBilinear: {
+      const std::vector<size_t>& to = dims_[op.output];
+      const kernels::ResizeShape shape{dims[0], dims[1], dims[2],      dims[3],
+                                       to[1],   to[2],   op.scales[0], op.scales[1]};
+      if (op.kind == OpKind::kResizeNearest) {
+        return kernels::ResizeNearest(in, shape, op.nearest_mode, out, pool_);
+      }
+      return kernels::ResizeBilinear(in, shape, op.bilinear_mode, out, pool_);
+    }
     default:
       throw Error("operator " + op.node + " has no kernel outside XNNPACK");
   }

@@ -80,6 +80,9 @@ std::string KernelName(OpKind kind) {
       return "Tanh";
     case OpKind::kPow:
       return "Pow";
+    case OpKind::kResizeNearest:
+    case OpKind::kResizeBilinear:
+      return "Resize";
     default:
       return "XNNPACK";
   }
@@ -182,6 +185,7 @@ class Translator {
     if (op == "Softmax") return Softmax();
     if (op == "LayerNormalization") return LayerNorm();
     if (op == "Pad") return Pad();
+    if (op == "Resize" || op == "Upsample") return Resize();
     if (op == "Identity" || op == "Dropout") return PassThrough();
     if (op == "Cast") return Cast();
     Refuse("");
@@ -976,6 +980,62 @@ class Translator {
          in);
   }
 
+  // Resize (and opset 9's Upsample) of the image axes, nearest or linear, by our kernels, with
+  // the coordinate modes exporters write: PyTorch's nearest (asymmetric, floor) and ONNX's
+  // default (half_pixel, round_prefer_floor); linear with half_pixel, pytorch_half_pixel (torch's
+  // align_corners=False) or align_corners.
+  void Resize() {
+    const Computed x = ImageLike(Input(0));
+    const bool before_opset_11 = node_->op_type() == "Upsample" || model_.opset() < 11;
+    std::vector<float> scales;
+    if (const int k = before_opset_11 ? 1 : 2; HasInput(k)) scales = ConstantInput(k).values;
+    std::vector<int64_t> out = x.shape;
+    if (!scales.empty()) {
+      if (scales.size() != 4 || scales[0] != 1 || scales[1] != 1) Refuse("of other than H and W");
+      for (int axis = 2; axis < 4; ++axis) {
+        out[axis] = static_cast<int64_t>(std::floor(x.shape[axis] * scales[axis]));
+      }
+    } else if (HasInput(3)) {
+      const Constant& sizes = ConstantInput(3);
+      if (sizes.values.size() != 4 || sizes.values[1] != x.shape[1]) {
+        Refuse("of other than H and W");
+      }
+      out[2] = static_cast<int64_t>(sizes.values[2]);
+      out[3] = static_cast<int64_t>(sizes.values[3]);
+    } else {
+      Refuse("without scales or sizes");
+    }
+    if (out[2] < 1 || out[3] < 1) Refuse("to " + ShapeToString(out));
+    const std::string mode = Text(*node_, "mode").empty() ? "nearest" : Text(*node_, "mode");
+    std::string coordinates = Text(*node_, "coordinate_transformation_mode");
+    if (coordinates.empty()) coordinates = before_opset_11 ? "asymmetric" : "half_pixel";
+    std::string rounding = Text(*node_, "nearest_mode");
+    if (rounding.empty()) rounding = before_opset_11 ? "floor" : "round_prefer_floor";
+    Op op{.input = x.value};
+    if (scales.size() == 4) op.scales = {scales[2], scales[3]};
+    if (mode == "nearest" && coordinates == "asymmetric" && rounding == "floor") {
+      op.kind = OpKind::kResizeNearest;
+      op.nearest_mode = kernels::NearestMode::kAsymmetricFloor;
+    } else if (mode == "nearest" && coordinates == "half_pixel" &&
+               rounding == "round_prefer_floor") {
+      op.kind = OpKind::kResizeNearest;
+      op.nearest_mode = kernels::NearestMode::kHalfPixelRoundPreferFloor;
+    } else if (mode == "linear" && coordinates == "half_pixel") {
+      op.kind = OpKind::kResizeBilinear;
+      op.bilinear_mode = kernels::BilinearMode::kHalfPixel;
+    } else if (mode == "linear" && coordinates == "pytorch_half_pixel") {
+      op.kind = OpKind::kResizeBilinear;
+      op.bilinear_mode = kernels::BilinearMode::kPytorchHalfPixel;
+    } else if (mode == "linear" && coordinates == "align_corners") {
+      op.kind = OpKind::kResizeBilinear;
+      op.bilinear_mode = kernels::BilinearMode::kAlignCorners;
+    } else {
+      Refuse("in mode " + mode + " with " + coordinates + " coordinates" +
+             (mode == "nearest" ? " and " + rounding + " rounding" : ""));
+    }
+    Emit(op, out, x.layout);
+  }
+
   // Identity and Dropout (inference): the same tensor, computed or constant.
   void PassThrough() {
     if (const Constant* c = FindConstant(node_->input(0))) {
@@ -1088,6 +1148,8 @@ bool OnXnnpack(OpKind kind) {
     case OpKind::kErf:
     case OpKind::kTanh:
     case OpKind::kPow:
+    case OpKind::kResizeNearest:
+    case OpKind::kResizeBilinear:
       return false;
     default:
       return true;

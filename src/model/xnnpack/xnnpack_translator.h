@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "model/kernels/resize.h"
 #include "model/layout.h"
 #include "model/onnx_model.h"
 
@@ -65,6 +66,8 @@ enum class OpKind {
   kErf,
   kTanh,
   kPow,
+  kResizeNearest,
+  kResizeBilinear,
 };
 
 // Whether XNNPACK runs the operator; the others are our own kernels.
@@ -104,6 +107,11 @@ struct Op {
   size_t start = 0;
   size_t count = 0;
   size_t step = 1;
+  // kResizeNearest, kResizeBilinear: how source pixels are found, and ONNX's scales for H and W
+  // when the model gives them (0: output size / input size).
+  kernels::NearestMode nearest_mode = kernels::NearestMode::kAsymmetricFloor;
+  kernels::BilinearMode bilinear_mode = kernels::BilinearMode::kHalfPixel;
+  std::array<float, 2> scales{0, 0};
   // The ONNX node it comes from ("Concat '/features/Concat_3'"), for `fruits model inspect`.
   std::string node;
 };
