@@ -137,6 +137,8 @@ void BM_Model(benchmark::State& state, const std::string& path, const std::strin
   }
   for (auto _ : state) benchmark::DoNotOptimize(cached.loaded->backend->Run(cached.images));
   state.SetItemsProcessed(state.iterations() * batch);
+  // XNNPACK: the share of the time so far spent in our kernels between its subgraphs.
+  state.counters["outside_engine"] = cached.loaded->backend->share_outside_engine();
 }
 
 void RegisterModelBenchmarks(const std::string& path, int64_t batch) {
