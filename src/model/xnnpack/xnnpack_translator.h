@@ -76,8 +76,10 @@ bool OnXnnpack(OpKind kind);
 struct Op {
   OpKind kind = OpKind::kClamp;
   uint32_t input = kNoValue;
-  // Second operand of a binary operator, or the filter of a convolution / fully connected.
+  // Second operand of a binary operator, the filter of a convolution / fully connected, the slope
+  // of kPRelu, the scale of kLayerNorm.
   uint32_t input2 = kNoValue;
+  // Of a convolution, a fully connected or kLayerNorm.
   uint32_t bias = kNoValue;
   uint32_t output = kNoValue;
   std::array<uint32_t, 4> padding{};  // top, right, bottom, left
