@@ -34,6 +34,12 @@ TEST(AxisOrder, PermutationMovesStoredAxes) {
   EXPECT_EQ(Permutation(RowMajor(4), kNhwc), (std::vector<size_t>{0, 2, 3, 1}));
 }
 
+TEST(AxisOrder, WithAxisLastKeepsTheOthersInOrder) {
+  EXPECT_EQ(WithAxisLast(kNhwc, 1), kNhwc);
+  EXPECT_EQ(WithAxisLast(RowMajor(4), 1), kNhwc);
+  EXPECT_EQ(WithAxisLast(kNhwc, 2), (AxisOrder{0, 3, 1, 2}));
+}
+
 TEST(AxisOrder, WithoutAxesRenumbersTheRest) {
   EXPECT_EQ(WithoutAxes(kNhwc, {2, 3}), (AxisOrder{0, 1}));
   EXPECT_EQ(WithoutAxes(AxisOrder{0, 3, 1, 2}, {1}), (AxisOrder{0, 2, 1}));

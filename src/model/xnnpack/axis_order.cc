@@ -47,6 +47,13 @@ AxisOrder Transposed(const AxisOrder& layout, const std::vector<int64_t>& perm) 
   return result;
 }
 
+AxisOrder WithAxisLast(const AxisOrder& order, size_t axis) {
+  AxisOrder result = order;
+  result.erase(std::find(result.begin(), result.end(), axis));
+  result.push_back(axis);
+  return result;
+}
+
 AxisOrder WithoutAxes(const AxisOrder& layout, const std::vector<size_t>& removed) {
   AxisOrder result;
   for (size_t axis : layout) {

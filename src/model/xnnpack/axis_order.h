@@ -37,6 +37,10 @@ std::vector<size_t> Permutation(const AxisOrder& from, const AxisOrder& to);
 // tensor stored in `layout`: the data stay where they are.
 AxisOrder Transposed(const AxisOrder& layout, const std::vector<int64_t>& perm);
 
+// `order` with `axis` moved to the end (the axis a fully connected, a softmax, a LayerNorm or
+// XNNPACK's PReLU works along, stored last), the others in their order.
+AxisOrder WithAxisLast(const AxisOrder& order, size_t axis);
+
 // The layout after axes are removed (ReduceMean without keepdims, Squeeze): the others keep
 // their order, renumbered.
 AxisOrder WithoutAxes(const AxisOrder& layout, const std::vector<size_t>& removed);

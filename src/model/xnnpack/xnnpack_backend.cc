@@ -1,7 +1,6 @@
 #include "model/xnnpack/xnnpack_backend.h"
 
 #include <pthreadpool.h>
-#include <xnnpack.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,12 +19,6 @@ constexpr int64_t kMaxBatch = 256;
 
 // Programs one caller keeps: the pipeline's batch size and its last partial batch, with room.
 constexpr size_t kProgramsPerSlot = 4;
-
-void Check(xnn_status status, const std::string& what) {
-  if (status != xnn_status_success) {
-    throw Error("XNNPACK fails to " + what + " (status " + std::to_string(status) + ")");
-  }
-}
 
 }  // namespace
 
@@ -49,7 +42,7 @@ XnnpackBackend::XnnpackBackend(std::string source, xnn::Plan plan, const Backend
       input_(plan_->image),
       feature_dim_(plan_->feature_dim),
       slots_(options_.concurrent_runs, [] { return std::make_unique<Slot>(); }) {
-  Check(xnn_initialize(nullptr), "initialise");
+  xnn::InitializeXnnpack();
   // With one thread XNNPACK runs on the caller's thread: concurrent callers do not share a pool.
   if (options_.threads > 1) pool_->handle = pthreadpool_create(options_.threads);
   // One image through the graph: proves XNNPACK accepts it before any image is read.
@@ -102,7 +95,7 @@ class XnnpackPrepared : public PreparedModel {
       : source_(model.source()), translation_(xnn::Translate(model)) {
     if (!translation_.plan) return;
     try {
-      Check(xnn_initialize(nullptr), "initialise");
+      xnn::InitializeXnnpack();
       xnn::Program probe(*translation_.plan, nullptr, 1);
     } catch (const Error& refused) {
       translation_ = {std::nullopt, refused.what()};

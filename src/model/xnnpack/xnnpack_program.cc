@@ -114,6 +114,8 @@ xnn_status DefineOp(xnn_subgraph_t s, const Op& op, const std::vector<uint32_t>&
 
 }  // namespace
 
+void InitializeXnnpack() { Check(xnn_initialize(nullptr), "initialise"); }
+
 struct Program::Island {
   RuntimePtr runtime;
 };
@@ -212,26 +214,21 @@ void Program::BuildIslands() {
     }
     std::sort(touched.begin(), touched.end());
     touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-    std::vector<xnn_external_value> externals;
-    for (uint32_t value : touched) {
-      if (data_[value] != nullptr) externals.push_back({value, data_[value]});
-    }
+    const auto external_count =
+        std::count_if(touched.begin(), touched.end(), [&](uint32_t value) { return data_[value]; });
     xnn_subgraph_t raw = nullptr;
-    Check(xnn_create_subgraph(static_cast<uint32_t>(externals.size()), 0, &raw),
-          "create a subgraph");
+    Check(xnn_create_subgraph(static_cast<uint32_t>(external_count), 0, &raw), "create a subgraph");
     SubgraphPtr subgraph(raw);
     std::vector<uint32_t> ids(plan_.values.size(), XNN_INVALID_VALUE_ID);
-    uint32_t next_external = 0;
-    const int step = static_cast<int>(
-        std::find_if(steps_.begin(), steps_.end(),
-                     [&](const Step& s) { return s.on_xnnpack && s.index == island; }) -
-        steps_.begin());
+    std::vector<xnn_external_value> externals;
+    const int step = produced_at_[plan_.ops[island_ops_[island].front()].output];
     for (uint32_t value : touched) {
       const Value& v = plan_.values[value];
       const void* weights = v.weights >= 0 ? plan_.weights[v.weights].data() : nullptr;
       uint32_t external = XNN_INVALID_VALUE_ID, flags = 0;
       if (data_[value] != nullptr) {
-        external = next_external++;
+        external = static_cast<uint32_t>(externals.size());
+        externals.push_back({external, data_[value]});
         flags = produced_at_[value] == step ? XNN_VALUE_FLAG_EXTERNAL_OUTPUT
                                             : XNN_VALUE_FLAG_EXTERNAL_INPUT;
       }
@@ -248,8 +245,6 @@ void Program::BuildIslands() {
           "create a runtime for batches of " + std::to_string(batch_));
     auto built = std::make_unique<Island>();
     built->runtime.reset(runtime);
-    // The external ids were given in `touched` order: number them the same way.
-    for (size_t k = 0; k < externals.size(); ++k) externals[k].id = static_cast<uint32_t>(k);
     Check(xnn_setup_runtime(runtime, externals.size(), externals.data()),
           "set up a batch of " + std::to_string(batch_));
     islands_.push_back(std::move(built));

@@ -18,6 +18,10 @@
 
 namespace fruits::model::xnn {
 
+// XNNPACK's one-time set-up, before any program is built; safe to call again. Throws fruits::Error
+// when XNNPACK cannot run on this CPU.
+void InitializeXnnpack();
+
 class Program {
  public:
   // `plan` and `pool` (null: the caller's thread) must outlive the program. Throws fruits::Error

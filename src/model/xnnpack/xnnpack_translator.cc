@@ -61,8 +61,9 @@ bool Fusable(OpKind kind) {
   }
 }
 
-// The name `fruits model inspect` gives our kernel for an operator outside XNNPACK.
-std::string KernelName(OpKind kind) {
+// The name `fruits model inspect` gives our kernel for an operator outside XNNPACK; null for an
+// operator XNNPACK runs. The one list of our kernels: OnXnnpack() is derived from it.
+const char* OwnKernelName(OpKind kind) {
   switch (kind) {
     case OpKind::kTranspose:
       return "Transpose";
@@ -84,7 +85,7 @@ std::string KernelName(OpKind kind) {
     case OpKind::kResizeBilinear:
       return "Resize";
     default:
-      return "XNNPACK";
+      return nullptr;
   }
 }
 
@@ -527,10 +528,7 @@ class Translator {
              ShapeToString(x.shape));
     }
     // XNNPACK's slope runs along the last physical axis: the channels.
-    AxisOrder channels_last = RowMajor(x.shape.size());
-    channels_last.erase(channels_last.begin() + 1);
-    channels_last.push_back(1);
-    const Computed in = InLayout(x, channels_last);
+    const Computed in = InLayout(x, WithAxisLast(RowMajor(x.shape.size()), 1));
     Emit({.kind = OpKind::kPRelu,
           .input = in.value,
           .input2 = NewStatic({slope.values.size()}, slope.values)},
@@ -675,10 +673,7 @@ class Translator {
     if (x.shape.back() != in) {
       Refuse("with weights " + ShapeToString(w.dims) + " on " + ShapeToString(x.shape));
     }
-    AxisOrder last_axis_last = x.layout;
-    last_axis_last.erase(std::find(last_axis_last.begin(), last_axis_last.end(), rank - 1));
-    last_axis_last.push_back(rank - 1);
-    x = InLayout(x, last_axis_last);
+    x = InLayout(x, WithAxisLast(x.layout, rank - 1));
     const float alpha = gemm ? Float(*node_, "alpha", 1) : 1,
                 beta = gemm ? Float(*node_, "beta", 1) : 1;
     std::vector<float> filter(w.values.size());
@@ -944,10 +939,7 @@ class Translator {
     for (size_t i = *axis + 1; i < rank; ++i) {
       if (x.shape[i] != 1 && opset < 13) Refuse("over several axes");
     }
-    AxisOrder layout = x.layout;
-    layout.erase(std::find(layout.begin(), layout.end(), *axis));
-    layout.push_back(*axis);
-    const Computed in = InLayout(x, layout);
+    const Computed in = InLayout(x, WithAxisLast(x.layout, *axis));
     Emit({.kind = OpKind::kSoftmax, .input = in.value}, in);
   }
 
@@ -968,10 +960,7 @@ class Translator {
     if (scale.values.size() != channels || bias.size() != channels) {
       Refuse("with parameters that do not match " + ShapeToString(x.shape));
     }
-    AxisOrder layout = x.layout;
-    layout.erase(std::find(layout.begin(), layout.end(), rank - 1));
-    layout.push_back(rank - 1);
-    const Computed in = InLayout(x, layout);
+    const Computed in = InLayout(x, WithAxisLast(x.layout, rank - 1));
     Emit({.kind = OpKind::kLayerNorm,
           .input = in.value,
           .input2 = NewStatic({channels}, scale.values),
@@ -1094,7 +1083,7 @@ class Translator {
   void OutsideXnnpackFacts() {
     std::map<std::string, std::vector<std::string>> by_operator;
     for (const Op& op : plan_.ops) {
-      if (!OnXnnpack(op.kind)) by_operator[KernelName(op.kind)].push_back(op.node);
+      if (!OnXnnpack(op.kind)) by_operator[OwnKernelName(op.kind)].push_back(op.node);
     }
     size_t islands = 0;
     for (size_t i = 0; i < plan_.ops.size(); ++i) {
@@ -1138,23 +1127,7 @@ class Translator {
 
 }  // namespace
 
-bool OnXnnpack(OpKind kind) {
-  switch (kind) {
-    case OpKind::kTranspose:
-    case OpKind::kConcat:
-    case OpKind::kSlice:
-    case OpKind::kReduceMean:
-    case OpKind::kLayerNorm:
-    case OpKind::kErf:
-    case OpKind::kTanh:
-    case OpKind::kPow:
-    case OpKind::kResizeNearest:
-    case OpKind::kResizeBilinear:
-      return false;
-    default:
-      return true;
-  }
-}
+bool OnXnnpack(OpKind kind) { return OwnKernelName(kind) == nullptr; }
 
 Translation Translate(const OnnxModel& model) {
   try {
