@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "model/feature_layer.h"
 #include "model/graph_builder.h"
+#include "model/graph_preparation.h"
+#include "model/mobilenet_v2.h"
 #include "model/onnx_model.h"
 #include "model/quantization/activation_ranges.h"
 #include "model/quantization/qdq_rewrite.h"
@@ -234,6 +237,67 @@ TEST(QdqOnnxRuntime, FeaturesWithinOneStepOfFakeQuantization) {
   }
   EXPECT_GT(largest, 20 * pool.scale);  // features span many steps: the check has teeth
   RecordProperty("largest_difference_in_steps", std::to_string(farthest));
+}
+
+// `model` run by onnxruntime on `images` ([1, 3, size, size]): its first output.
+std::vector<float> RunOnnxRuntime(const testing::TempDir& dir, const OnnxModel& model,
+                                  const std::string& name, const std::vector<float>& images,
+                                  const std::string& dims) {
+  const std::string model_path = dir.File(name + ".onnx"), output = dir.File(name + ".f32");
+  const std::string bytes = model.Serialize();
+  std::ofstream(model_path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+  testing::WriteFloats(dir.File("images.f32"), images.data(), images.size());
+  testing::RunReferenceReader("onnx_run_float.mjs",
+                              testing::ShellQuote(model_path) + " " +
+                                  testing::ShellQuote(dir.File("images.f32")) + " " + dims + " " +
+                                  testing::ShellQuote(output));
+  return testing::ReadFloats(output);
+}
+
+// The built-in MobileNetV2 (Conv + BatchNormalization + Clip, depthwise convolutions, residual
+// Adds), cut at its features and prepared as `extract` prepares it: its batch norms fold into the
+// convolutions (onnxruntime gives the same float features, to 1e-4 of the largest), then every
+// operator is quantized and onnxruntime runs the file. Its activations get one generous range,
+// [-8, 8]: this checks the file's form, not calibration.
+TEST(QdqOnnxRuntime, BuiltInMobileNetV2FoldsAndRunsInOnnxRuntime) {
+  constexpr int64_t kImage = 32;
+  OnnxModel model = OnnxModel::Parse(BuildMobileNetV2({.seed = 3, .image_size = kImage}), "m.onnx");
+  const FeatureLayer layer = ChooseFeatureLayer(model, "");
+  CutAtFeatureLayer(model, layer);
+  PrepareGraph(model);
+  std::vector<float> images(3 * kImage * kImage);
+  for (size_t i = 0; i < images.size(); ++i) images[i] = float(int(i * 7919 % 201) - 100) / 50;
+  testing::TempDir dir;
+  const std::string dims = "1,3,32,32";
+  const std::vector<float> unfolded = RunOnnxRuntime(dir, model, "unfolded", images, dims);
+
+  EXPECT_EQ(FoldBatchNorms(model), 52);
+  const std::vector<float> folded = RunOnnxRuntime(dir, model, "folded", images, dims);
+  ASSERT_EQ(unfolded.size(), 1280u);
+  ASSERT_EQ(folded.size(), 1280u);
+  float largest = 0;
+  for (float v : unfolded) largest = std::max(largest, std::fabs(v));
+  for (size_t i = 0; i < folded.size(); ++i) EXPECT_NEAR(folded[i], unfolded[i], 1e-4 * largest);
+
+  const QuantizationPlan plan = PlanQuantization(model, layer.tensor);
+  EXPECT_EQ(plan.float_nodes, std::vector<std::string>{});
+  int convolutions = 0;
+  for (const auto& node : plan.quantized_nodes) convolutions += node.starts_with("Conv ") ? 1 : 0;
+  EXPECT_EQ(convolutions, 52);
+  std::map<std::string, ActivationQuantization> parameters;
+  for (const auto& tensor : plan.tensors) parameters[tensor] = QuantizationForRange(-8, 8);
+  InsertQdq(model, plan, parameters, "test");
+  const std::vector<float> quantized = RunOnnxRuntime(dir, model, "quantized", images, dims);
+  ASSERT_EQ(quantized.size(), 1280u);
+  double dot = 0, qq = 0, ff = 0;
+  for (size_t i = 0; i < quantized.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(quantized[i]));
+    dot += double(quantized[i]) * folded[i];
+    qq += double(quantized[i]) * quantized[i];
+    ff += double(folded[i]) * folded[i];
+  }
+  RecordProperty("cosine_int8_vs_float", std::to_string(dot / std::sqrt(qq * ff)));
+  EXPECT_GT(qq, 0);
 }
 
 }  // namespace

@@ -343,5 +343,62 @@ TEST(InsertQdqTest, MissingParametersAreABug) {
   EXPECT_THROW(InsertQdq(model, plan, parameters, ""), InternalError);
 }
 
+// [1, 2, 4, 4] -> Conv 1x1 (bias when asked) -> BatchNormalization "bn" -> Relu -> pool.
+std::string BatchNormNet(bool conv_bias, bool second_reader) {
+  GraphBuilder b(13);
+  b.Input("x", {1, 2, 4, 4});
+  b.Initializer("w", {3, 2, 1, 1}, {1, -2, 0.5f, 0.25f, -1, 3});
+  std::vector<std::string> conv_inputs = {"x", "w"};
+  if (conv_bias) conv_inputs.push_back(b.Initializer("b", {3}, {0.5f, -1, 2}));
+  b.Node("Conv", conv_inputs, "conv", {{"kernel_shape", std::vector<int64_t>{1, 1}}});
+  b.Initializer("gamma", {3}, {2, 0.5f, -1});
+  b.Initializer("beta", {3}, {0.1f, 0.2f, 0.3f});
+  b.Initializer("mean", {3}, {1, -1, 0.5f});
+  b.Initializer("var", {3}, {4, 0.25f, 1});
+  b.Node("BatchNormalization", {"conv", "gamma", "beta", "mean", "var"}, "bn", {{"epsilon", 0.0f}});
+  std::string activation = b.Node("Relu", {"bn"}, "act");
+  if (second_reader) activation = b.Node("Add", {"act", "conv"}, "both");
+  b.Node("GlobalAveragePool", {activation}, "pool");
+  b.Node("Flatten", {"pool"}, "features");
+  b.Output("features", {1, 3});
+  return b.Serialize();
+}
+
+TEST(FoldBatchNormsTest, FoldsIntoTheConvWhichTakesTheBatchNormOutput) {
+  for (bool conv_bias : {true, false}) {
+    SCOPED_TRACE(conv_bias ? "conv with bias" : "conv without bias");
+    OnnxModel model = OnnxModel::Parse(BatchNormNet(conv_bias, false), "bn.onnx");
+    EXPECT_EQ(FoldBatchNorms(model), 1);
+    const onnx::GraphProto& graph = model.proto().graph();
+    EXPECT_EQ(CountOps(graph, "BatchNormalization"), 0);
+    const onnx::NodeProto& conv = NodeWithOutput(graph, "bn");
+    EXPECT_EQ(conv.op_type(), "Conv");
+    EXPECT_EQ(InputsOf(conv), (Strings{"x", "bn.weight", "bn.bias"}));
+    EXPECT_EQ(InputsOf(NodeWithOutput(graph, "act")), (Strings{"bn"}));
+    // s = gamma / sqrt(var) = (1, 1, -1); w * s; (b - mean) * s + beta.
+    EXPECT_EQ(RawValues<float>(graph, "bn.weight"),
+              (std::vector<float>{1, -2, 0.5f, 0.25f, 1, -3}));
+    const std::vector<float> bias =
+        conv_bias ? std::vector<float>{-0.4f, 0.2f, -1.2f} : std::vector<float>{-0.9f, 1.2f, 0.8f};
+    const std::vector<float> folded = RawValues<float>(graph, "bn.bias");
+    ASSERT_EQ(folded.size(), 3u);
+    for (size_t c = 0; c < 3; ++c) EXPECT_FLOAT_EQ(folded[c], bias[c]) << c;
+    for (const char* gone : {"w", "b", "gamma", "beta", "mean", "var"}) {
+      EXPECT_EQ(graph::FindInitializer(graph, gone), nullptr) << gone;
+    }
+    EXPECT_NO_THROW(OnnxModel::Parse(model.Serialize(), "folded.onnx"));
+    // The Conv now quantizes with the Relu that follows the batch norm.
+    EXPECT_EQ(PlanQuantization(model, "features").quantized_nodes,
+              (Strings{"Conv 'conv'", "Relu 'act'", "GlobalAveragePool 'pool'"}));
+  }
+}
+
+TEST(FoldBatchNormsTest, LeavesAConvOutputOthersReadAlone) {
+  OnnxModel model = OnnxModel::Parse(BatchNormNet(true, true), "bn.onnx");
+  EXPECT_EQ(FoldBatchNorms(model), 0);
+  EXPECT_EQ(CountOps(model.proto().graph(), "BatchNormalization"), 1);
+  EXPECT_NE(graph::FindInitializer(model.proto().graph(), "gamma"), nullptr);
+}
+
 }  // namespace
 }  // namespace fruits::model::quantization

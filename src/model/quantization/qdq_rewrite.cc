@@ -11,6 +11,7 @@
 #include <set>
 
 #include "model/graph_edit.h"
+#include "model/initializer_rewrites.h"
 #include "util/error.h"
 
 namespace fruits::model::quantization {
@@ -300,8 +301,8 @@ ChannelQuantized QuantizeWeights(const onnx::TensorProto& weights, int64_t axis)
 // The graph being rewritten: new nodes, new initializers and the tensors renamed for readers.
 class QdqWriter {
  public:
-  QdqWriter(onnx::GraphProto& graph, const std::map<std::string, ActivationQuantization>& params)
-      : graph_(graph), names_(graph), parameters_(params) {}
+  QdqWriter(onnx::ModelProto& model, const std::map<std::string, ActivationQuantization>& params)
+      : model_(model), graph_(*model.mutable_graph()), names_(graph_), parameters_(params) {}
 
   // T -> QuantizeLinear -> T_quantized -> DequantizeLinear -> T_dequantized, appended to `nodes`.
   void AddActivationPair(const std::string& tensor, std::vector<onnx::NodeProto>& nodes) {
@@ -412,7 +413,7 @@ class QdqWriter {
  private:
   std::string AddInitializer(onnx::TensorProto tensor) {
     std::string name = tensor.name();
-    *graph_.add_initializer() = std::move(tensor);
+    model::AddInitializer(model_, std::move(tensor));
     return name;
   }
 
@@ -434,6 +435,7 @@ class QdqWriter {
     return output;
   }
 
+  onnx::ModelProto& model_;
   onnx::GraphProto& graph_;
   NameSource names_;
   const std::map<std::string, ActivationQuantization>& parameters_;
@@ -481,6 +483,51 @@ void SetMetadata(onnx::ModelProto& proto, const std::string& key, const std::str
   auto& entry = *proto.add_metadata_props();
   entry.set_key(key);
   entry.set_value(value);
+}
+
+// --- Folding batch norms ----------------------------------------------------------------------
+
+// The per-channel parameters of a BatchNormalization, or nullopt when one is not a constant
+// vector of `channels` floats or the node is in training form.
+struct BatchNorm {
+  std::vector<double> scale, bias, mean, variance;
+  double epsilon = 1e-5;
+};
+std::optional<BatchNorm> BatchNormOf(const GraphIndex& index, const onnx::NodeProto& node,
+                                     int64_t channels) {
+  if (!IsDefaultDomain(node) || node.op_type() != "BatchNormalization" || node.input_size() != 5 ||
+      node.output_size() != 1 || graph::Int(node, "training_mode", 0) != 0) {
+    return std::nullopt;
+  }
+  std::vector<double>* fields[4];
+  BatchNorm bn;
+  fields[0] = &bn.scale, fields[1] = &bn.bias, fields[2] = &bn.mean, fields[3] = &bn.variance;
+  for (int i = 0; i < 4; ++i) {
+    if (!IsChannelBias(index, node.input(i + 1), channels)) return std::nullopt;
+    *fields[i] = graph::TensorValues(*index.Initializer(node.input(i + 1)));
+  }
+  bn.epsilon = graph::Float(node, "epsilon", 1e-5f);
+  return bn;
+}
+
+// The Conv's weights and bias with `bn` applied: w * s and (b - mean) * s + beta, with
+// s = gamma / sqrt(variance + epsilon) per output channel.
+std::pair<std::vector<float>, std::vector<float>> Folded(const onnx::TensorProto& weights,
+                                                         const onnx::TensorProto* bias,
+                                                         const BatchNorm& bn) {
+  const std::vector<double> w = graph::TensorValues(weights);
+  const size_t channels = bn.scale.size(), per_channel = w.size() / channels;
+  const std::vector<double> b =
+      bias != nullptr ? graph::TensorValues(*bias) : std::vector<double>(channels, 0);
+  std::vector<float> folded_w(w.size()), folded_b(channels);
+  for (size_t c = 0; c < channels; ++c) {
+    const double s = bn.scale[c] / std::sqrt(bn.variance[c] + bn.epsilon);
+    for (size_t i = c * per_channel; i < (c + 1) * per_channel; ++i) {
+      folded_w[i] = static_cast<float>(w[i] * s);
+    }
+    folded_b[c] = static_cast<float>((b[c] - bn.mean[c]) * s + bn.bias[c]);
+  }
+  return {std::move(folded_w), std::move(folded_b)};
 }
 
 }  // namespace
@@ -549,7 +596,7 @@ void InsertQdq(OnnxModel& model, const QuantizationPlan& plan,
 
   // Q/DQ pairs right after the tensor's producer (graph inputs: first), weight and bias
   // DequantizeLinear nodes right before their reader: the order stays topological.
-  QdqWriter writer(graph, parameters);
+  QdqWriter writer(model.mutable_proto(), parameters);
   std::vector<onnx::NodeProto> nodes;
   for (const auto& input : graph.input()) {
     if (tensors.count(input.name()) > 0) writer.AddActivationPair(input.name(), nodes);
@@ -570,6 +617,72 @@ void InsertQdq(OnnxModel& model, const QuantizationPlan& plan,
 
   SetMetadata(model.mutable_proto(), "fruits.quantization", description);
   model.Refresh();
+}
+
+int FoldBatchNorms(OnnxModel& model) {
+  onnx::GraphProto& graph = *model.mutable_proto().mutable_graph();
+  NameSource names(graph);
+  std::vector<onnx::TensorProto> added;
+  std::set<int> folded_nodes;
+  std::set<std::string> replaced;  // the old weights, biases and batch norm parameters
+  {
+    const GraphIndex index(graph);
+    for (int i = 0; i < graph.node_size(); ++i) {
+      onnx::NodeProto& conv = *graph.mutable_node(i);
+      const std::optional<QuantizableForm> form =
+          conv.op_type() == "Conv" ? ConvForm(index, conv) : std::nullopt;
+      auto readers = index.readers.find(conv.output(0));
+      if (!form || readers == index.readers.end() || readers->second.size() != 1 ||
+          graph::IsGraphOutput(graph, conv.output(0))) {
+        continue;
+      }
+      const int reader = readers->second[0];
+      const onnx::TensorProto& weights = *index.Initializer(conv.input(1));
+      const std::optional<BatchNorm> bn = BatchNormOf(index, graph.node(reader), weights.dims(0));
+      if (!bn) continue;
+      const onnx::TensorProto* bias = form->bias >= 0 ? index.Initializer(conv.input(2)) : nullptr;
+      auto [w, b] = Folded(weights, bias, *bn);
+      replaced.insert(conv.input().begin() + 1, conv.input().end());
+      replaced.insert(graph.node(reader).input().begin() + 1, graph.node(reader).input().end());
+      const std::vector<int64_t> dims(weights.dims().begin(), weights.dims().end());
+      const std::string& out = graph.node(reader).output(0);
+      added.push_back(MakeTensor(names.Fresh(out + ".weight"), onnx::TensorProto::FLOAT, dims, w));
+      if (conv.input_size() < 3) conv.add_input();
+      conv.set_input(1, added.back().name());
+      added.push_back(
+          MakeTensor(names.Fresh(out + ".bias"), onnx::TensorProto::FLOAT, {dims[0]}, b));
+      conv.set_input(2, added.back().name());
+      conv.set_output(0, out);
+      folded_nodes.insert(reader);
+    }
+  }
+  if (folded_nodes.empty()) return 0;
+
+  // The BatchNormalization nodes go; so do their parameters and the old weights, unless another
+  // node reads them.
+  onnx::GraphProto kept;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    if (folded_nodes.count(i) == 0) *kept.add_node() = std::move(*graph.mutable_node(i));
+  }
+  graph.mutable_node()->Swap(kept.mutable_node());
+  for (auto& tensor : added) AddInitializer(model.mutable_proto(), std::move(tensor));
+  std::set<std::string> read;
+  for (const auto& node : graph.node()) read.insert(node.input().begin(), node.input().end());
+  for (const auto& output : graph.output()) read.insert(output.name());
+  auto* initializers = graph.mutable_initializer();
+  std::set<std::string> removed;
+  for (int i = initializers->size() - 1; i >= 0; --i) {
+    const std::string& name = initializers->Get(i).name();
+    if (replaced.count(name) == 0 || read.count(name) > 0) continue;
+    removed.insert(initializers->Get(i).name());
+    initializers->DeleteSubrange(i, 1);
+  }
+  auto* inputs = graph.mutable_input();
+  for (int i = inputs->size() - 1; i >= 0; --i) {
+    if (removed.count(inputs->Get(i).name()) > 0) inputs->DeleteSubrange(i, 1);
+  }
+  model.Refresh();
+  return static_cast<int>(folded_nodes.size());
 }
 
 bool IsQuantized(const OnnxModel& model) {
