@@ -166,6 +166,17 @@ TEST(ActivationRangesTest, EntropyBarelyClipsAUniformDistribution) {
   EXPECT_GT(hi, 0.95f);
 }
 
+TEST(ActivationRangesTest, EntropyIsNotMisledByTheZerosOfAReluOutput) {
+  // A ReLU6 output as the built-in MobileNetV2 gives: half exact zeros, the rest a Gaussian's
+  // positive half (sigma 2) saturated at 6. Zeros are exact int8 codes; counted, their spike
+  // would pull the threshold down to a sixth of the range.
+  std::vector<float> values = Gaussian(200000, 0, 2, 19);
+  for (float& v : values) v = std::clamp(v, 0.0f, 6.0f);
+  const auto [lo, hi] = Calibrate(CalibrationMethod::kEntropy, values, 1000).Range(0);
+  EXPECT_EQ(lo, 0.0f);
+  EXPECT_GT(hi, 5.5f);
+}
+
 TEST(ActivationRangesTest, ResultsDoNotDependOnHowValuesAreBatched) {
   std::vector<float> values = Gaussian(50000, 0.5, 1, 17);
   values.push_back(40);

@@ -176,7 +176,10 @@ void ActivationRanges::ObserveHistogram(size_t tensor, std::span<const float> va
   // Percentile drops values at both ends of the signed range; entropy clips magnitudes.
   const bool magnitudes = method_ == CalibrationMethod::kEntropy;
   for (float v : values) {
-    if (!std::isfinite(v)) continue;
+    // Exact zeros (a ReLU's floor, padding) cost nothing at any threshold, 0 being one of the
+    // int8 codes: left in, their spike would pass for a loss wherever the histogram's bins are
+    // merged, and favour clipping to thresholds where they are not.
+    if (!std::isfinite(v) || (magnitudes && v == 0)) continue;
     const size_t bin = magnitudes ? BinOf(std::fabs(v), 0, std::max(-lo, hi), kHistogramBins)
                                   : BinOf(v, lo, hi, kHistogramBins);
     ++t.histogram[bin];
