@@ -7,7 +7,8 @@
 // `percentile` drops the 0.001% most extreme values at each end (to the bins' edges), `entropy`
 // picks the clipping threshold whose 8-bit quantization of the histogram loses the least
 // information (the Kullback-Leibler divergence, as TensorRT's calibrator does). Entropy's
-// histogram holds magnitudes |x| up to the largest; a threshold t clips the range to
+// histogram holds magnitudes |x| up to the largest, exact zeros left out (0 is an exact code,
+// and a ReLU output's spike of zeros would pass for a loss); a threshold t clips the range to
 // [max(lo, -t), min(hi, t)], and is never below 1/16 of the largest magnitude (128 bins).
 // Every range is widened to contain 0, so that zero (padding, ReLU's floor) is exact. NaN and
 // infinities are skipped. Results depend only on the values seen, not on how they are split in
