@@ -198,6 +198,13 @@ std::vector<double> StoredValues(const onnx::TensorProto& tensor) {
     case onnx::TensorProto::INT32:
       return raw ? FromRaw<int32_t>(tensor.raw_data())
                  : std::vector<double>(tensor.int32_data().begin(), tensor.int32_data().end());
+    case onnx::TensorProto::INT8:
+      // Without raw data, 8-bit values are stored one per int32_data element.
+      return raw ? FromRaw<int8_t>(tensor.raw_data())
+                 : std::vector<double>(tensor.int32_data().begin(), tensor.int32_data().end());
+    case onnx::TensorProto::UINT8:
+      return raw ? FromRaw<uint8_t>(tensor.raw_data())
+                 : std::vector<double>(tensor.int32_data().begin(), tensor.int32_data().end());
     case onnx::TensorProto::INT64:
       return raw ? FromRaw<int64_t>(tensor.raw_data())
                  : std::vector<double>(tensor.int64_data().begin(), tensor.int64_data().end());

@@ -56,8 +56,8 @@ void DescribeTensor(onnx::ValueInfoProto& value, const std::string& name, int32_
 // initializers.
 std::map<std::string, std::vector<int64_t>> KnownShapes(const onnx::GraphProto& graph);
 
-// The values of a FLOAT, DOUBLE, INT32 or INT64 tensor; throws fruits::Error for other types
-// and when the data does not hold as many values as the dimensions give.
+// The values of a FLOAT, DOUBLE, INT8, UINT8, INT32 or INT64 tensor; throws fruits::Error for other
+// types and when the data does not hold as many values as the dimensions give.
 std::vector<double> TensorValues(const onnx::TensorProto& tensor);
 
 }  // namespace fruits::model::graph

@@ -4,11 +4,15 @@
 // A tensor's range comes from all its values over all calibration images (per tensor, never per
 // channel). `minmax` takes the extremes; `percentile` and `entropy` need a second pass over the
 // same images, once the extremes are known, to fill a histogram of 2048 bins spanning them:
-// `percentile` drops the 0.001% most extreme values at each end, `entropy` picks the clipping
-// threshold whose 8-bit quantization of the histogram loses the least information (the
-// Kullback-Leibler divergence, as TensorRT's calibrator does). Every range is widened to contain
-// 0, so that zero (padding, ReLU's floor) is exact. Results depend only on the values seen and
-// their order of arrival by tensor, not on threads: the same images give the same bytes.
+// `percentile` drops the 0.001% most extreme values at each end (to the bins' edges), `entropy`
+// picks the clipping threshold whose 8-bit quantization of the histogram loses the least
+// information (the Kullback-Leibler divergence, as TensorRT's calibrator does). Entropy's
+// histogram holds magnitudes |x| up to the largest, exact zeros left out (0 is an exact code,
+// and a ReLU output's spike of zeros would pass for a loss); a threshold t clips the range to
+// [max(lo, -t), min(hi, t)], and is never below 1/16 of the largest magnitude (128 bins).
+// Every range is widened to contain 0, so that zero (padding, ReLU's floor) is exact. NaN and
+// infinities are skipped. Results depend only on the values seen, not on how they are split in
+// batches nor on threads: the same images give the same bytes.
 #pragma once
 
 #include <cstdint>

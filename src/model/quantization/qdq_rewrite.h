@@ -38,6 +38,14 @@ struct QuantizationPlan {
   std::vector<std::string> float_nodes;
 };
 
+// Folds each BatchNormalization (inference form, constant parameters) that alone reads a Conv's
+// output into that Conv's weights and bias, as exporters in eval mode do; the Conv then writes the
+// BatchNormalization's output tensor, so the names the rest of the graph reads do not change.
+// Quantization needs it: an int8 convolution carries its bias, while a BatchNormalization left
+// between a Conv and its Relu would keep both float. Call it before PlanQuantization and before
+// calibrating (the recorded tensors are those of the folded graph). Returns the number folded.
+int FoldBatchNorms(OnnxModel& model);
+
 // REQUIRES: `model` is float (no QuantizeLinear / DequantizeLinear), prepared (PrepareGraph) and
 // its input size fixed; `feature_tensor` is one of its tensors. Throws Error for a model that is
 // already quantized.

@@ -107,9 +107,37 @@ xnn_status DefineOp(xnn_subgraph_t s, const Op& op, const std::vector<uint32_t>&
       return xnn_define_square_root(s, in, out, 0);
     case OpKind::kPRelu:
       return xnn_define_prelu(s, in, in2, out, 0);
+    case OpKind::kConvert:
+      return xnn_define_convert(s, in, out, 0);
     default:
       return xnn_status_invalid_parameter;
   }
+}
+
+// Defines a plan value in the subgraph: float, int8 with its parameters, or static int8 / int32
+// weights with a scale per channel.
+xnn_status DefineValue(xnn_subgraph_t s, const Plan& plan, const Value& v,
+                       const std::vector<size_t>& dims, uint32_t external, uint32_t flags,
+                       uint32_t* id) {
+  switch (v.type) {
+    case DataType::kFloat:
+      return xnn_define_tensor_value(s, xnn_datatype_fp32, dims.size(), dims.data(),
+                                     v.weights >= 0 ? plan.weights[v.weights].data() : nullptr,
+                                     external, flags, id);
+    case DataType::kQuantized:
+      return xnn_define_quantized_tensor_value(s, xnn_datatype_qint8, v.zero_point, v.scale,
+                                               dims.size(), dims.data(), nullptr, external, flags,
+                                               id);
+    case DataType::kChannelQuantized8:
+      return xnn_define_channelwise_quantized_tensor_value(
+          s, xnn_datatype_qcint8, v.channel_scales.data(), dims.size(), v.channel_dim, dims.data(),
+          plan.int8_weights[v.weights].data(), external, flags, id);
+    case DataType::kChannelQuantized32:
+      return xnn_define_channelwise_quantized_tensor_value(
+          s, xnn_datatype_qcint32, v.channel_scales.data(), dims.size(), v.channel_dim, dims.data(),
+          plan.int32_weights[v.weights].data(), external, flags, id);
+  }
+  return xnn_status_invalid_parameter;
 }
 
 }  // namespace
@@ -152,6 +180,7 @@ void Program::PlanSteps() {
     for (uint32_t value : Reads(op)) last_read_at_[value] = std::max(last_read_at_[value], step);
   }
   last_read_at_[plan_.output] = static_cast<int>(steps_.size());
+  for (uint32_t value : plan_.observed) last_read_at_[value] = static_cast<int>(steps_.size());
 }
 
 // Buffers for the values that cross between steps, the plan's input and output included; a
@@ -161,6 +190,7 @@ void Program::PlanBuffers() {
   data_.assign(plan_.values.size(), nullptr);
   std::vector<bool> crosses(plan_.values.size(), false);
   crosses[plan_.input] = crosses[plan_.output] = true;
+  for (uint32_t value : plan_.observed) crosses[value] = true;
   for (size_t i = 0; i < plan_.ops.size(); ++i) {
     const Op& op = plan_.ops[i];
     for (uint32_t value : Reads(op)) {
@@ -173,7 +203,8 @@ void Program::PlanBuffers() {
   std::vector<size_t> free_buffers;
   std::vector<size_t> buffer_of(plan_.values.size(), 0);
   auto allocate = [&](uint32_t value) {
-    const size_t need = Elements(dims_[value]) + XNN_EXTRA_BYTES / sizeof(float);
+    const size_t bytes = Elements(dims_[value]) * ElementBytes(plan_.values[value].type);
+    const size_t need = (bytes + XNN_EXTRA_BYTES + sizeof(float) - 1) / sizeof(float);
     auto best = free_buffers.end();
     for (auto it = free_buffers.begin(); it != free_buffers.end(); ++it) {
       const size_t size = buffers_[*it].size();
@@ -223,8 +254,6 @@ void Program::BuildIslands() {
     std::vector<xnn_external_value> externals;
     const int step = produced_at_[plan_.ops[island_ops_[island].front()].output];
     for (uint32_t value : touched) {
-      const Value& v = plan_.values[value];
-      const void* weights = v.weights >= 0 ? plan_.weights[v.weights].data() : nullptr;
       uint32_t external = XNN_INVALID_VALUE_ID, flags = 0;
       if (data_[value] != nullptr) {
         external = static_cast<uint32_t>(externals.size());
@@ -232,9 +261,9 @@ void Program::BuildIslands() {
         flags = produced_at_[value] == step ? XNN_VALUE_FLAG_EXTERNAL_OUTPUT
                                             : XNN_VALUE_FLAG_EXTERNAL_INPUT;
       }
-      Check(xnn_define_tensor_value(raw, xnn_datatype_fp32, dims_[value].size(),
-                                    dims_[value].data(), weights, external, flags, &ids[value]),
-            "define a tensor");
+      Check(
+          DefineValue(raw, plan_, plan_.values[value], dims_[value], external, flags, &ids[value]),
+          "define a tensor");
     }
     for (size_t i : island_ops_[island]) {
       const Op& op = plan_.ops[i];

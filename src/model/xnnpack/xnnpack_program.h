@@ -35,6 +35,10 @@ class Program {
   // nanoseconds spent in our own kernels.
   int64_t Run(const float* images, float* features);
 
+  // After Run(): a value of Plan::observed, whole, and its physical dimensions.
+  const float* Data(uint32_t value) const { return data_[value]; }
+  const std::vector<size_t>& Dims(uint32_t value) const { return dims_[value]; }
+
  private:
   struct Island;
   // An island to invoke, or one operator for our kernels.

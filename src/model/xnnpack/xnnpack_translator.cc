@@ -19,6 +19,20 @@ namespace {
 struct Constant {
   std::vector<int64_t> dims;
   std::vector<float> values;
+  int32_t data_type = onnx::TensorProto::FLOAT;  // as stored in the model
+};
+
+// An activation's int8 parameters: real = scale * (q - zero_point).
+struct QuantParams {
+  float scale = 1;
+  int32_t zero_point = 0;
+};
+
+// The scales of int8 weights read through a DequantizeLinear with zero points 0: one per index
+// along `axis`, or one for the whole tensor (axis -1).
+struct WeightScales {
+  std::vector<float> scales;
+  int64_t axis = -1;
 };
 
 // A tensor the plan computes: its plan value, its shape as the ONNX graph sees it (dimension 0,
@@ -38,6 +52,7 @@ Constant ToConstant(const onnx::TensorProto& tensor) {
   Constant c;
   c.dims.assign(tensor.dims().begin(), tensor.dims().end());
   for (double v : graph::TensorValues(tensor)) c.values.push_back(static_cast<float>(v));
+  c.data_type = tensor.data_type();
   return c;
 }
 
@@ -96,10 +111,22 @@ std::optional<size_t> NormalizedAxis(int64_t axis, size_t rank) {
   return static_cast<size_t>(axis);
 }
 
+// Round half to even and saturate, as ONNX QuantizeLinear.
+template <typename T>
+T QuantizeValue(double real, double scale) {
+  const double q = std::nearbyint(real / scale);
+  return static_cast<T>(
+      std::clamp<double>(q, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+}
+
 class Translator {
  public:
-  explicit Translator(const OnnxModel& model) : model_(model), graph_(model.proto().graph()) {
+  Translator(const OnnxModel& model, const std::vector<std::string>& observe)
+      : model_(model), graph_(model.proto().graph()), observe_(observe) {
     uses_ = graph::UseCounts(graph_);
+    for (const auto& node : graph_.node()) {
+      for (const auto& input : node.input()) readers_[input].push_back(&node);
+    }
   }
 
   Plan Run() {
@@ -189,6 +216,8 @@ class Translator {
     if (op == "Resize" || op == "Upsample") return Resize();
     if (op == "Identity" || op == "Dropout") return PassThrough();
     if (op == "Cast") return Cast();
+    if (op == "QuantizeLinear") return Quantize();
+    if (op == "DequantizeLinear") return Dequantize();
     Refuse("");
   }
 
@@ -207,6 +236,52 @@ class Translator {
   uint32_t NewValue(const std::vector<int64_t>& shape, const AxisOrder& layout) {
     plan_.values.push_back({PhysicalDims(shape, layout), true, -1});
     return static_cast<uint32_t>(plan_.values.size() - 1);
+  }
+
+  uint32_t NewQuantizedValue(const std::vector<int64_t>& shape, const AxisOrder& layout,
+                             const QuantParams& q) {
+    const uint32_t value = NewValue(shape, layout);
+    plan_.values[value].type = DataType::kQuantized;
+    plan_.values[value].scale = q.scale;
+    plan_.values[value].zero_point = q.zero_point;
+    return value;
+  }
+
+  // Static int8 weights with a scale per channel along `channel_dim`, or their int32 bias.
+  uint32_t NewChannelQuantized(std::vector<size_t> dims, std::vector<int8_t> values,
+                               std::vector<float> scales, size_t channel_dim) {
+    plan_.int8_weights.push_back(std::move(values));
+    plan_.values.push_back({std::move(dims), false, static_cast<int>(plan_.int8_weights.size() - 1),
+                            DataType::kChannelQuantized8, 1, 0, std::move(scales), channel_dim});
+    return static_cast<uint32_t>(plan_.values.size() - 1);
+  }
+  uint32_t NewChannelQuantized(std::vector<size_t> dims, std::vector<int32_t> values,
+                               std::vector<float> scales) {
+    plan_.int32_weights.push_back(std::move(values));
+    plan_.values.push_back({std::move(dims), false,
+                            static_cast<int>(plan_.int32_weights.size() - 1),
+                            DataType::kChannelQuantized32, 1, 0, std::move(scales), 0});
+    return static_cast<uint32_t>(plan_.values.size() - 1);
+  }
+
+  bool Quantized(const Computed& x) const {
+    return plan_.values[x.value].type == DataType::kQuantized;
+  }
+  bool HasParams(const Computed& x, const QuantParams& q) const {
+    const Value& v = plan_.values[x.value];
+    return v.type == DataType::kQuantized && v.scale == q.scale && v.zero_point == q.zero_point;
+  }
+
+  // `x` as floats: itself, or its conversion from int8, made once.
+  Computed AsFloat(const Computed& x) {
+    if (!Quantized(x)) return x;
+    if (auto it = dequantized_.find(x.value); it != dequantized_.end()) return it->second;
+    Op op{.kind = OpKind::kConvert, .input = x.value};
+    op.output = NewValue(x.shape, x.layout);
+    op.node = node_->op_type() + " '" + node_->name() + "' (its int8 input as floats)";
+    plan_.ops.push_back(std::move(op));
+    ++conversions_;
+    return dequantized_[x.value] = {op_output(), x.shape, x.layout};
   }
 
   uint32_t NewStatic(std::vector<size_t> dims, std::vector<float> values) {
@@ -264,7 +339,11 @@ class Translator {
     return *normalized;
   }
 
-  const Computed& Input(int k) {
+  // Input k as floats: what every operator not quantized reads.
+  Computed Input(int k) { return AsFloat(RawInput(k)); }
+
+  // Input k as the plan holds it, float or int8.
+  const Computed& RawInput(int k) {
     if (!HasInput(k)) Refuse("lacks input " + std::to_string(k));
     const std::string& name = node_->input(k);
     auto it = computed_.find(name);
@@ -296,6 +375,16 @@ class Translator {
   uint32_t Emit(Op op, const Computed& like) {
     return Emit(std::move(op), like.shape, like.layout);
   }
+  // An operator computing in int8, its output quantized with `q`.
+  uint32_t EmitQuantized(Op op, const std::vector<int64_t>& shape, const AxisOrder& layout,
+                         const QuantParams& q) {
+    const uint32_t output = Emit(std::move(op), shape, layout);
+    plan_.values[output].type = DataType::kQuantized;
+    plan_.values[output].scale = q.scale;
+    plan_.values[output].zero_point = q.zero_point;
+    if (plan_.ops.back().kind != OpKind::kConvert) ++int8_operators_;
+    return output;
+  }
   uint32_t op_output() const { return plan_.ops.back().output; }
   const Computed& Output() { return computed_[node_->output(0)]; }
 
@@ -324,7 +413,7 @@ class Translator {
   Op* SoleProducer(const std::string& tensor, const Computed& value) {
     auto it = producer_.find(value.value);
     if (it == producer_.end() || uses_[tensor] != 1 || names_[value.value] != 1 ||
-        graph::IsGraphOutput(graph_, tensor)) {
+        graph::IsGraphOutput(graph_, tensor) || Observed(tensor)) {
       return nullptr;
     }
     return &plan_.ops[it->second];
@@ -339,8 +428,16 @@ class Translator {
   // --- operators
 
   void Conv() {
-    const Computed x = ImageLike(Input(0));
+    const Computed& raw = RawInput(0);
     const Constant& w = ConstantInput(1);
+    // In int8 when its input is, its weights are int8 symmetric and a QuantizeLinear takes its
+    // output (after a Relu or Clip fused into it).
+    const std::optional<QuantParams> out_q = QuantizedOutput(node_->output(0));
+    const std::optional<std::vector<float>> w_scales =
+        w.dims.empty() ? std::nullopt : ChannelScales(node_->input(1), 0, w.dims[0]);
+    const bool int8 = Quantized(raw) && raw.layout == ChannelsLast(4) && raw.shape.size() == 4 &&
+                      out_q && w_scales;
+    const Computed x = int8 ? raw : ImageLike(AsFloat(raw));
     if (w.dims.size() != 4) Refuse("is not a 2-D convolution");
     const int64_t out_c = w.dims[0], group_in = w.dims[1], kh = w.dims[2], kw = w.dims[3];
     const int64_t groups = Int(*node_, "group", 1);
@@ -373,9 +470,51 @@ class Translator {
     op.groups = static_cast<uint32_t>(groups);
     op.group_input_channels = static_cast<size_t>(group_in);
     op.group_output_channels = static_cast<size_t>(out_c / groups);
-    op.bias = NewStatic({size_t(out_c)}, std::move(bias));
     op.input = x.value;
-    Emit(op, {1, out_c, WindowOut(op, x.shape, 0), WindowOut(op, x.shape, 1)}, x.layout);
+    const std::vector<int64_t> shape{1, out_c, WindowOut(op, x.shape, 0),
+                                     WindowOut(op, x.shape, 1)};
+    if (!int8) {
+      op.bias = NewStatic({size_t(out_c)}, std::move(bias));
+      Emit(op, shape, x.layout);
+      return;
+    }
+    QuantizeConvWeights(op, *w_scales, bias, plan_.values[x.value].scale);
+    EmitQuantized(op, shape, x.layout, *out_q);
+  }
+
+  // A float filter and bias (already in XNNPACK's order) as int8 per output channel and int32
+  // with scale input_scale * filter_scale[c], the exact values of the model's int8 weights.
+  void QuantizeConvWeights(Op& op, const std::vector<float>& scales, const std::vector<float>& bias,
+                           float input_scale) {
+    const Value filter_value = plan_.values[op.input2];
+    std::vector<float> filter = std::move(plan_.weights[filter_value.weights]);
+    const size_t c = scales.size(), per_channel = filter.size() / c;
+    const bool depthwise = op.kind == OpKind::kDepthwiseConvolution;
+    std::vector<int8_t> q(filter.size());
+    for (size_t i = 0; i < filter.size(); ++i) {
+      // OHWI: the output channel is outermost; depthwise 1HWC: innermost.
+      q[i] = QuantizeValue<int8_t>(filter[i], scales[depthwise ? i % c : i / per_channel]);
+    }
+    std::vector<float> bias_scales(c);
+    std::vector<int32_t> q_bias(c);
+    for (size_t o = 0; o < c; ++o) {
+      bias_scales[o] = input_scale * scales[o];
+      q_bias[o] = QuantizeValue<int32_t>(bias[o], bias_scales[o]);
+    }
+    op.input2 = NewChannelQuantized(filter_value.dims, std::move(q), scales, depthwise ? 3 : 0);
+    op.bias = NewChannelQuantized({c}, std::move(q_bias), std::move(bias_scales));
+  }
+
+  // Per channel along `axis` (count of them), the scales of int8 symmetric weights read through a
+  // DequantizeLinear; nullopt for float weights.
+  std::optional<std::vector<float>> ChannelScales(const std::string& weights, int64_t axis,
+                                                  int64_t count) {
+    auto it = weight_scales_.find(weights);
+    if (it == weight_scales_.end() || count < 1) return std::nullopt;
+    const WeightScales& w = it->second;
+    if (w.axis < 0) return std::vector<float>(count, w.scales[0]);
+    if (w.axis != axis || static_cast<int64_t>(w.scales.size()) != count) return std::nullopt;
+    return w.scales;
   }
 
   // Strides, pads and dilations of a Conv or pooling node.
@@ -466,14 +605,15 @@ class Translator {
   }
 
   void Clamp(float low, float high) {
-    const Computed x = Input(0);
-    Op* producer = SoleProducer(node_->input(0), x);
+    const Computed raw = RawInput(0);
+    Op* producer = SoleProducer(node_->input(0), raw);
     if (producer != nullptr && Fusable(producer->kind)) {
       producer->output_min = std::max(producer->output_min, low);
       producer->output_max = std::min(producer->output_max, high);
       ++activations_fused_;
-      return Alias(x);
+      return Alias(raw);
     }
+    const Computed x = AsFloat(raw);
     Emit({.kind = OpKind::kClamp, .input = x.value, .output_min = low, .output_max = high}, x);
   }
 
@@ -539,6 +679,7 @@ class Translator {
     const Constant* c0 = FindConstant(node_->input(0));
     const Constant* c1 = FindConstant(node_->input(1));
     if (c0 != nullptr && c1 != nullptr) Refuse("of two constants");
+    if (c0 == nullptr && c1 == nullptr && kind != OpKind::kDivide && QuantizedBinary(kind)) return;
     Computed x = c0 != nullptr ? Input(1) : Input(0);
     Computed y;
     if (c0 != nullptr || c1 != nullptr) {
@@ -567,6 +708,24 @@ class Translator {
         shape, x.layout);
   }
 
+  // Add, Mul or Sub in int8: both operands int8 and laid out alike, a QuantizeLinear after.
+  bool QuantizedBinary(OpKind kind) {
+    const Computed& x = RawInput(0);
+    const Computed& y = RawInput(1);
+    const std::optional<QuantParams> out_q = QuantizedOutput(node_->output(0));
+    if (!out_q || !Quantized(x) || !Quantized(y) || x.layout != y.layout ||
+        x.shape.size() != y.shape.size()) {
+      return false;
+    }
+    std::vector<int64_t> shape(x.shape.size());
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (x.shape[i] != y.shape[i] && x.shape[i] != 1 && y.shape[i] != 1) return false;
+      shape[i] = std::max(x.shape[i], y.shape[i]);
+    }
+    EmitQuantized({.kind = kind, .input = x.value, .input2 = y.value}, shape, x.layout, *out_q);
+    return true;
+  }
+
   // A constant operand, broadcast to the rank of the computed one and laid out like it.
   Computed StaticLike(const Constant& c, const Computed& like) {
     if (c.dims.size() > like.shape.size()) Refuse("broadcasts a constant of higher rank");
@@ -577,7 +736,14 @@ class Translator {
   }
 
   void GlobalAveragePool() {
-    const Computed x = ImageLike(Input(0));
+    const Computed& raw = RawInput(0);
+    const std::optional<QuantParams> out_q = QuantizedOutput(node_->output(0));
+    if (out_q && Quantized(raw) && raw.shape.size() == 4 && raw.layout == ChannelsLast(4)) {
+      EmitQuantized({.kind = OpKind::kGlobalAveragePool, .input = raw.value},
+                    {1, raw.shape[1], 1, 1}, raw.layout, *out_q);
+      return;
+    }
+    const Computed x = ImageLike(AsFloat(raw));
     Emit({.kind = OpKind::kGlobalAveragePool, .input = x.value}, {1, x.shape[1], 1, 1}, x.layout);
   }
 
@@ -1031,7 +1197,111 @@ class Translator {
       constants_[node_->output(0)] = *c;
       return;
     }
-    Alias(Input(0));
+    Alias(RawInput(0));
+  }
+
+  // --- QDQ: QuantizeLinear -> DequantizeLinear pairs mark tensors computed in int8
+
+  // QuantizeLinear: its output is the input in int8. An operator that computes in int8 already
+  // gave its output these parameters (QuantizedOutput); anything else is converted.
+  void Quantize() {
+    const Computed raw = RawInput(0);
+    const std::optional<QuantParams> q = ActivationParams(*node_);
+    if (!q) Refuse("with a scale per channel, or a zero point neither int8 nor uint8");
+    if (HasParams(raw, *q)) return Alias(raw);
+    const Computed x = AsFloat(raw);
+    EmitQuantized({.kind = OpKind::kConvert, .input = x.value}, x.shape, x.layout, *q);
+  }
+
+  // DequantizeLinear: of constant int8 weights, the float weights (their scales kept for the
+  // operators that compute in int8); of a QuantizeLinear's output, the same int8 tensor, read as
+  // floats by whichever reader needs floats (Input()).
+  void Dequantize() {
+    if (const Constant* c = FindConstant(node_->input(0))) return DequantizeConstant(*c);
+    const Computed raw = RawInput(0);
+    const std::optional<QuantParams> q = ActivationParams(*node_);
+    if (!q || !HasParams(raw, *q)) {
+      Refuse("reading a tensor that no QuantizeLinear with the same parameters made");
+    }
+    Alias(raw);
+  }
+
+  void DequantizeConstant(const Constant& x) {
+    const Constant& scale = ConstantInput(1);
+    const Constant* zero = HasInput(2) ? &ConstantInput(2) : nullptr;
+    const bool per_tensor = scale.values.size() == 1;
+    int64_t axis = -1;
+    size_t inner = 1, channels = 1;
+    if (!per_tensor) {
+      std::optional<size_t> normalized = NormalizedAxis(Int(*node_, "axis", 1), x.dims.size());
+      if (!normalized || x.dims[*normalized] != static_cast<int64_t>(scale.values.size())) {
+        Refuse("with " + std::to_string(scale.values.size()) + " scales for " +
+               ShapeToString(x.dims));
+      }
+      axis = static_cast<int64_t>(*normalized);
+      channels = scale.values.size();
+      for (size_t i = *normalized + 1; i < x.dims.size(); ++i) inner *= x.dims[i];
+    }
+    if (zero != nullptr && zero->values.size() != scale.values.size()) {
+      Refuse("with zero points and scales of different sizes");
+    }
+    Constant real{x.dims, std::vector<float>(x.values.size())};
+    bool symmetric = x.data_type == onnx::TensorProto::INT8;
+    for (size_t i = 0; i < x.values.size(); ++i) {
+      const size_t c = per_tensor ? 0 : (i / inner) % channels;
+      const float z = zero != nullptr ? zero->values[c] : 0;
+      symmetric = symmetric && z == 0;
+      real.values[i] = (x.values[i] - z) * scale.values[c];
+    }
+    constants_[node_->output(0)] = std::move(real);
+    if (symmetric) weight_scales_[node_->output(0)] = {scale.values, axis};
+  }
+
+  // A QuantizeLinear's or DequantizeLinear's parameters for a whole tensor, as int8 (a uint8
+  // zero point less 128 gives the same real numbers); nullopt for any other kind.
+  std::optional<QuantParams> ActivationParams(const onnx::NodeProto& node) {
+    const Constant* scale = node.input_size() > 1 ? FindConstant(node.input(1)) : nullptr;
+    if (scale == nullptr || scale->values.size() != 1 || !(scale->values[0] > 0)) {
+      return std::nullopt;
+    }
+    // ONNX's default when the zero point is absent: uint8, 0.
+    int32_t zero_point = 0, type = onnx::TensorProto::UINT8;
+    if (node.input_size() > 2 && !node.input(2).empty()) {
+      const Constant* zero = FindConstant(node.input(2));
+      if (zero == nullptr || zero->values.size() != 1) return std::nullopt;
+      zero_point = static_cast<int32_t>(zero->values[0]);
+      type = zero->data_type;
+    }
+    if (type == onnx::TensorProto::UINT8) {
+      zero_point -= 128;
+    } else if (type != onnx::TensorProto::INT8) {
+      return std::nullopt;
+    }
+    return QuantParams{scale->values[0], zero_point};
+  }
+
+  // The parameters of the QuantizeLinear that alone reads `tensor`, directly or after a Relu or
+  // Clip that alone reads it (and will fuse into its producer): the output an int8 operator gives.
+  std::optional<QuantParams> QuantizedOutput(const std::string& tensor) {
+    const onnx::NodeProto* reader = SoleReader(tensor);
+    if (reader != nullptr && (reader->op_type() == "Relu" || reader->op_type() == "Clip")) {
+      reader = SoleReader(reader->output(0));
+    }
+    if (reader == nullptr || reader->op_type() != "QuantizeLinear") return std::nullopt;
+    return ActivationParams(*reader);
+  }
+
+  const onnx::NodeProto* SoleReader(const std::string& tensor) {
+    auto it = readers_.find(tensor);
+    if (it == readers_.end() || it->second.size() != 1 || graph::IsGraphOutput(graph_, tensor) ||
+        Observed(tensor)) {
+      return nullptr;
+    }
+    return it->second.front();
+  }
+
+  bool Observed(const std::string& tensor) const {
+    return std::find(observe_.begin(), observe_.end(), tensor) != observe_.end();
   }
 
   void Cast() {
@@ -1056,7 +1326,7 @@ class Translator {
     if (it == computed_.end() || it->second.value == plan_.input) {
       throw Error("the graph output '" + name + "' is not computed by supported operators");
     }
-    Computed out = it->second;
+    Computed out = AsFloat(it->second);
     for (size_t i = 2; i < out.shape.size(); ++i) {
       if (out.shape[i] != 1) {
         throw Error("the graph output '" + name + "' " + ShapeToString(out.shape) +
@@ -1069,6 +1339,13 @@ class Translator {
     }
     plan_.output = out.value;
     plan_.feature_dim = out.shape.size() > 1 ? out.shape[1] : 1;
+    for (const std::string& tensor : observe_) {
+      auto observed = computed_.find(tensor);
+      if (observed == computed_.end()) {
+        throw Error("tensor '" + tensor + "' is not computed by the XNNPACK plan");
+      }
+      plan_.observed.push_back(AsFloat(observed->second).value);
+    }
     auto fact = [this](const std::string& what, int count) {
       if (count > 0) plan_.facts.push_back(what + ": " + std::to_string(count));
     };
@@ -1076,6 +1353,8 @@ class Translator {
     fact("activations fused into the operator before them", activations_fused_);
     fact("Transposes that only change how a tensor is seen (no data move)", views_changed_);
     fact("tensors copied into another layout", transposes_made_);
+    fact("operators computing in int8", int8_operators_);
+    fact("int8 tensors converted to float for an operator that is not", conversions_);
     OutsideXnnpackFacts();
   }
 
@@ -1108,8 +1387,13 @@ class Translator {
 
   const OnnxModel& model_;
   const onnx::GraphProto& graph_;
+  const std::vector<std::string>& observe_;
   const onnx::NodeProto* node_ = nullptr;
   std::map<std::string, int> uses_;
+  std::map<std::string, std::vector<const onnx::NodeProto*>> readers_;
+  std::map<std::string, WeightScales> weight_scales_;
+  // Float copies of int8 values, made once each.
+  std::map<uint32_t, Computed> dequantized_;
   std::map<std::string, Constant> constants_;
   std::map<std::string, Computed> computed_;
   std::map<uint32_t, size_t> producer_;
@@ -1122,6 +1406,8 @@ class Translator {
   int activations_fused_ = 0;
   int views_changed_ = 0;
   int transposes_made_ = 0;
+  int int8_operators_ = 0;
+  int conversions_ = 0;
   Plan plan_;
 };
 
@@ -1129,9 +1415,19 @@ class Translator {
 
 bool OnXnnpack(OpKind kind) { return OwnKernelName(kind) == nullptr; }
 
-Translation Translate(const OnnxModel& model) {
+size_t ElementBytes(DataType type) {
+  switch (type) {
+    case DataType::kQuantized:
+    case DataType::kChannelQuantized8:
+      return 1;
+    default:
+      return 4;
+  }
+}
+
+Translation Translate(const OnnxModel& model, const std::vector<std::string>& observe) {
   try {
-    return {Translator(model).Run(), ""};
+    return {Translator(model, observe).Run(), ""};
   } catch (const Error& refused) {
     return {std::nullopt, refused.what()};
   }

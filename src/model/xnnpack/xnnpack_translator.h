@@ -27,13 +27,35 @@ namespace fruits::model::xnn {
 
 inline constexpr uint32_t kNoValue = std::numeric_limits<uint32_t>::max();
 
+// How a value's elements are stored.
+enum class DataType {
+  kFloat,
+  // int8 with one scale and zero point for the whole tensor: real = scale * (q - zero_point).
+  kQuantized,
+  // A static int8 filter with a scale per output channel (zero point 0), and its int32 bias
+  // (scale input_scale * filter_scale[c]).
+  kChannelQuantized8,
+  kChannelQuantized32,
+};
+
 struct Value {
   // Physical dimensions (NHWC for rank 4); dims[0] of a batched value is the batch, set per build.
   std::vector<size_t> dims;
   bool batched = true;
-  // Index in Plan::weights for a static value, -1 for a computed one.
+  // Index of a static value's data, -1 for a computed one: in Plan::weights for a float value,
+  // Plan::int8_weights for kChannelQuantized8, Plan::int32_weights for kChannelQuantized32.
   int weights = -1;
+  DataType type = DataType::kFloat;
+  // kQuantized.
+  float scale = 1;
+  int32_t zero_point = 0;
+  // kChannelQuantized8 / 32: a scale per channel along dimension channel_dim.
+  std::vector<float> channel_scales;
+  size_t channel_dim = 0;
 };
+
+// Bytes per element of a value of this type.
+size_t ElementBytes(DataType type);
 
 enum class OpKind {
   kConvolution,
@@ -57,6 +79,8 @@ enum class OpKind {
   kSquare,
   kSquareRoot,
   kPRelu,
+  // Between float and kQuantized, either way (ONNX's QuantizeLinear, DequantizeLinear).
+  kConvert,
   // Our own kernels, outside XNNPACK.
   kTranspose,
   kConcat,
@@ -122,11 +146,16 @@ struct Plan {
   std::vector<Value> values;
   std::vector<Op> ops;
   std::vector<std::vector<float>> weights;
+  std::vector<std::vector<int8_t>> int8_weights;
+  std::vector<std::vector<int32_t>> int32_weights;
   uint32_t input = kNoValue;
   uint32_t output = kNoValue;
   // The tensor Run() takes: always NHWC.
   ImageInput image;
   int64_t feature_dim = 0;
+  // Float values every program keeps whole until its run ends, one per tensor Translate() was
+  // asked to observe, in that order (calibration reads them).
+  std::vector<uint32_t> observed;
   // What the translation did to the graph, one line each ("BatchNormalization folded ...: 52"),
   // and which nodes run outside XNNPACK.
   std::vector<std::string> facts;
@@ -139,7 +168,16 @@ struct Translation {
 };
 
 // Throws nothing for a graph it cannot run or read, a malformed one included: the refusal says
-// why. REQUIRES: the model is cut at its feature layer and its input size is fixed.
-Translation Translate(const OnnxModel& model);
+// why. REQUIRES: the model is cut at its feature layer and its input size is fixed. `observe`
+// names tensors to keep whole (Plan::observed): nothing is fused into their producers.
+//
+// A QDQ model (QuantizeLinear -> DequantizeLinear pairs, int8 weights through
+// DequantizeLinear) runs in int8 where XNNPACK's 2022 operators allow: a convolution (depthwise
+// too) whose input is quantized, whose weights are int8 symmetric (per channel or per tensor)
+// and whose output (after a fused Relu or Clip) goes to a QuantizeLinear; Add, Mul and Sub of
+// two quantized tensors laid out alike; the global average pool. Every other operator reads and
+// writes float: the quantized tensors it touches are converted, once each, inside XNNPACK.
+// uint8 activations are read as the int8 values that stand for the same numbers.
+Translation Translate(const OnnxModel& model, const std::vector<std::string>& observe = {});
 
 }  // namespace fruits::model::xnn
