@@ -114,9 +114,11 @@ FloatModel ReadFloatModel(storage::ObjectStore& store, const QuantizeOptions& op
                      full.input().ToString() + "): give the image size with --input-size");
   }
   // The layer is chosen as extract chooses it; the rewrites then cover the head too, which the
-  // quantized file keeps, and the cut copy is the same prepared backbone.
+  // quantized file keeps, and the cut copy is the same prepared, folded backbone (calibration
+  // records the tensors of the graph the QDQ pairs go into).
   model::FeatureLayer layer = model::ChooseFeatureLayer(full, model_options.feature_layer);
   model::PrepareGraph(full);
+  quantization::FoldBatchNorms(full);
   model::OnnxModel cut = model::OnnxModel::Parse(full.Serialize(), options.model);
   model::CutAtFeatureLayer(cut, layer);
   return {std::move(bytes), std::move(full), std::move(cut), std::move(layer)};

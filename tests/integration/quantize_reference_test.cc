@@ -97,19 +97,21 @@ Tensor Nhwc(const std::vector<float>& nchw, const std::vector<int64_t>& shape) {
   return nhwc;
 }
 
-// onnxruntime's first output for a raw float32 input (tests/references/onnx_run_float.mjs).
+// onnxruntime's first output for a raw float32 input of that shape
+// (tests/references/onnx_run_float.mjs).
 std::vector<float> OnnxRuntimeOutput(const std::string& model, const std::string& input,
                                      const std::vector<int64_t>& shape, const std::string& output) {
+  std::string dims;
+  for (int64_t d : shape) {
+    if (!dims.empty()) dims += ',';
+    dims += std::to_string(d);
+  }
   std::string command = "node ";
   command += ShellQuote(std::string(FRUITS_SOURCE_DIR) + "/tests/references/onnx_run_float.mjs");
   // Appended piece by piece: GCC 12 warns (wrongly) on " " + a temporary string here.
-  for (const std::string& argument : {model, input, output}) {
+  for (const std::string& argument : {model, input, dims, output}) {
     command += ' ';
     command += ShellQuote(argument);
-  }
-  for (int64_t d : shape) {
-    command += ' ';
-    command += std::to_string(d);
   }
   const auto r = RunCommand(command);
   EXPECT_EQ(r.exit_code, 0) << r.err;
