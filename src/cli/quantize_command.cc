@@ -73,7 +73,8 @@ void PrintReport(const pipeline::QuantizeReport& r) {
              r.quantized_nodes.size(), r.float_nodes.size(), r.seconds);
   fmt::print("calibration    {} images, {} ranges{}\n", r.calibration_images, r.method,
              r.unreadable_images > 0
-                 ? fmt::format(" ({} unreadable images skipped)", r.unreadable_images)
+                 ? fmt::format(" ({} unreadable image{} skipped)", r.unreadable_images,
+                               r.unreadable_images == 1 ? "" : "s")
                  : "");
   fmt::print("quantized      {}\n", CountByOperator(r.quantized_nodes));
   for (size_t i = 0; i < r.float_nodes.size(); ++i) {
