@@ -29,6 +29,8 @@ class ExitRequest : public Error {
 
 void AddInspectCommand(CLI::App& app);
 void AddModelCommand(CLI::App& app);
+// `fruits model quantize`, under the `model` command.
+void AddModelQuantizeCommand(CLI::App& model);
 void AddDatasetCommand(CLI::App& app);
 // `command_line` is recorded in the run's manifest; `comm` is this process's place in the job
 // (one process without mpirun).

@@ -10,9 +10,6 @@
 
 namespace fruits::cli {
 
-namespace {
-
-// "224" or "224x160" (width x height).
 void ParseInputSize(const std::string& text, model::ModelOptions& options) {
   if (text.empty()) return;
   int64_t width = 0, height = 0;
@@ -27,8 +24,6 @@ void ParseInputSize(const std::string& text, model::ModelOptions& options) {
   options.input_width = width;
   options.input_height = height;
 }
-
-}  // namespace
 
 void AddBackendFlags(CLI::App& cmd, model::ModelOptions& options) {
   cmd.add_option("--feature-layer", options.feature_layer,

@@ -20,6 +20,9 @@ struct ExtractFlags {
   storage::S3Options s3;
 };
 
+// "224" or "224x160" (width x height) into the input size; "" leaves it. Throws UsageError for
+// anything else.
+void ParseInputSize(const std::string& text, model::ModelOptions& options);
 // --feature-layer and --backend, for every command that loads a model.
 void AddBackendFlags(CLI::App& cmd, model::ModelOptions& options);
 void AddExtractFlags(CLI::App& cmd, ExtractFlags& flags);

@@ -85,7 +85,8 @@ void InspectModel(const InspectModelOptions& options) {
 }  // namespace
 
 void AddModelCommand(CLI::App& app) {
-  CLI::App* model = app.add_subcommand("model", "Make a test model, or look into an ONNX model");
+  CLI::App* model = app.add_subcommand(
+      "model", "Make a test model, look into an ONNX model, or quantize one to int8");
   model->require_subcommand(1);
 
   auto init = std::make_shared<InitOptions>();
@@ -115,6 +116,8 @@ void AddModelCommand(CLI::App& app) {
   AddBackendFlags(*inspect_cmd, inspect->model);
   AddS3Flags(*inspect_cmd, inspect->s3);
   inspect_cmd->callback([inspect] { InspectModel(*inspect); });
+
+  AddModelQuantizeCommand(*model);
 }
 
 }  // namespace fruits::cli

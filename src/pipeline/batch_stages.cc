@@ -14,6 +14,28 @@ constexpr uint64_t kMaxImageBytes = 256ull << 20;
 
 using BatchPtr = std::shared_ptr<Batch>;
 
+// The bytes of the images, fetched together: on S3 concurrently, so a batch costs about one
+// round trip while other workers infer earlier batches.
+std::vector<Result<std::string>> ReadImages(storage::ObjectStore& store,
+                                            std::span<const CatalogEntry> entries) {
+  std::vector<std::string> uris;
+  for (const CatalogEntry& entry : entries) {
+    if (entry.size <= kMaxImageBytes) uris.push_back(entry.uri);
+  }
+  std::vector<Result<std::string>> fetched = store.ReadMany(uris);
+  std::vector<Result<std::string>> bytes;
+  size_t next = 0;
+  for (const CatalogEntry& entry : entries) {
+    if (entry.size <= kMaxImageBytes) {
+      bytes.push_back(std::move(fetched[next++]));
+    } else {
+      bytes.push_back(Result<std::string>::Failure("file is " + std::to_string(entry.size >> 20) +
+                                                   " MiB, too large for an image"));
+    }
+  }
+  return bytes;
+}
+
 }  // namespace
 
 BatchStages::BatchStages(storage::ObjectStore& store, const Catalog& catalog,
@@ -72,62 +94,54 @@ void BatchStages::Run(int workers, const ShardSource& next_shard, BatchSink& sin
 }
 
 void BatchStages::Decode(Batch& batch) const {
-  std::vector<Result<std::string>> batch_bytes = ReadImages(batch);
+  const std::span<const CatalogEntry> entries =
+      std::span(catalog_.entries()).subspan(batch.begin, batch.end - batch.begin);
+  PreparedImages images = ReadAndPreprocess(store_, entries, decode_, session_.preprocessor,
+                                            session_.backend().input(), clocks_);
+  for (size_t i : images.decoded) batch.decoded.push_back(batch.begin + i);
+  batch.errors = std::move(images.errors);
+  batch.input = std::move(images.input);
+}
+
+PreparedImages ReadAndPreprocess(storage::ObjectStore& store, std::span<const CatalogEntry> entries,
+                                 const image::DecodeOptions& decode,
+                                 const image::Preprocessor& preprocessor,
+                                 const model::ImageInput& input, StageClocks& clocks) {
+  std::vector<Result<std::string>> bytes;
+  {
+    StageTimer timer(clocks.read);
+    bytes = ReadImages(store, entries);
+  }
+  PreparedImages prepared;
   std::vector<image::RgbImage> images;
-  for (size_t i = batch.begin; i < batch.end; ++i) {
-    const CatalogEntry& entry = catalog_.entries()[i];
-    Result<std::string>& bytes = batch_bytes[i - batch.begin];
-    if (!bytes.ok()) {
-      batch.errors.push_back({entry.uri, "read", bytes.error()});
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!bytes[i].ok()) {
+      prepared.errors.push_back({entries[i].uri, "read", bytes[i].error()});
       continue;
     }
-    StageTimer timer(clocks_.decode);
-    Result<image::RgbImage> decoded = image::DecodeImage(bytes.value(), decode_);
+    StageTimer timer(clocks.decode);
+    Result<image::RgbImage> decoded = image::DecodeImage(bytes[i].value(), decode);
     if (!decoded.ok()) {
-      batch.errors.push_back({entry.uri, "decode", decoded.error()});
+      prepared.errors.push_back({entries[i].uri, "decode", decoded.error()});
       continue;
     }
     images.push_back(std::move(decoded).value());
-    batch.decoded.push_back(i);
+    prepared.decoded.push_back(i);
   }
-  StageTimer timer(clocks_.decode);
-  batch.input =
-      model::Tensor(session_.backend().input().BatchShape(static_cast<int64_t>(images.size())));
+  StageTimer timer(clocks.decode);
+  prepared.input = model::Tensor(input.BatchShape(static_cast<int64_t>(images.size())));
   // The preprocessor writes image_floats() per image: a row of another size would overflow the
-  // tensor or leave part of it unset. Both come from the backend's input, so this is our bug.
-  const size_t row_floats = static_cast<size_t>(batch.input.RowSize());
-  if (!images.empty() && row_floats != session_.preprocessor.image_floats()) {
+  // tensor or leave part of it unset. Both come from the model's input, so this is our bug.
+  const size_t row_floats = static_cast<size_t>(prepared.input.RowSize());
+  if (!images.empty() && row_floats != preprocessor.image_floats()) {
     throw Error("internal error: the model takes " + std::to_string(row_floats) +
                 " floats per image, the preprocessor writes " +
-                std::to_string(session_.preprocessor.image_floats()));
+                std::to_string(preprocessor.image_floats()));
   }
   for (size_t k = 0; k < images.size(); ++k) {
-    session_.preprocessor.Run(images[k], batch.input.row(static_cast<int64_t>(k)));
+    preprocessor.Run(images[k], prepared.input.row(static_cast<int64_t>(k)));
   }
-}
-
-// The bytes of the batch's images, fetched together: on S3 concurrently, so the batch costs
-// about one round trip while other workers infer earlier batches.
-std::vector<Result<std::string>> BatchStages::ReadImages(const Batch& batch) const {
-  StageTimer timer(clocks_.read);
-  std::vector<std::string> uris;
-  for (size_t i = batch.begin; i < batch.end; ++i) {
-    const CatalogEntry& entry = catalog_.entries()[i];
-    if (entry.size <= kMaxImageBytes) uris.push_back(entry.uri);
-  }
-  std::vector<Result<std::string>> fetched = store_.ReadMany(uris);
-  std::vector<Result<std::string>> bytes;
-  size_t next = 0;
-  for (size_t i = batch.begin; i < batch.end; ++i) {
-    const CatalogEntry& entry = catalog_.entries()[i];
-    if (entry.size <= kMaxImageBytes) {
-      bytes.push_back(std::move(fetched[next++]));
-    } else {
-      bytes.push_back(Result<std::string>::Failure("file is " + std::to_string(entry.size >> 20) +
-                                                   " MiB, too large for an image"));
-    }
-  }
-  return bytes;
+  return prepared;
 }
 
 }  // namespace fruits::pipeline

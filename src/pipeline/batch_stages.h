@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "image/decode.h"
@@ -71,6 +72,22 @@ class StageTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
+// The images of a run of catalog entries that could be read and decoded, preprocessed.
+struct PreparedImages {
+  std::vector<size_t> decoded;      // indices into the entries of the rows of `input`, in order
+  std::vector<ErrorRecord> errors;  // one per image that could not be read or decoded
+  model::Tensor input;              // model input: BatchShape(decoded.size())
+};
+
+// Reads `entries` (together: on S3 concurrently), decodes them and preprocesses them into one
+// input tensor of the shape `input` describes: what the pipeline does to each batch, and what a
+// job that runs a model on a few batches itself (quantize's calibration) reuses. Read and decode
+// failures become error records. Adds its time to clocks.read and clocks.decode.
+PreparedImages ReadAndPreprocess(storage::ObjectStore& store, std::span<const CatalogEntry> entries,
+                                 const image::DecodeOptions& decode,
+                                 const image::Preprocessor& preprocessor,
+                                 const model::ImageInput& input, StageClocks& clocks);
+
 class BatchStages {
  public:
   // The next shard this process works on, or nullptr when none is left.
@@ -84,7 +101,6 @@ class BatchStages {
 
  private:
   void Decode(Batch& batch) const;
-  std::vector<Result<std::string>> ReadImages(const Batch& batch) const;
 
   storage::ObjectStore& store_;
   const Catalog& catalog_;

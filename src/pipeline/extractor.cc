@@ -62,6 +62,7 @@ ManifestSection ExtractManifest(const ExtractOptions& options, const ExtractSumm
       {"shard_size", options.shard_size}};
   m["model"] = {{"source", options.model},
                 {"sha256", summary.model_sha256},
+                {"quantized", summary.model_quantized},
                 {"feature_layer", summary.feature_layer.tensor},
                 {"feature_layer_reason", summary.feature_layer.reason},
                 {"feature_dim", summary.feature_layer.dimension},
@@ -183,6 +184,7 @@ ExtractSummary Extract(storage::ObjectStore& store, dist::Communicator& comm,
   summary.stages = figures.total.stages;
   summary.feature_layer = session.loaded.feature_layer;
   summary.model_sha256 = session.loaded.graph.sha256();
+  summary.model_quantized = session.quantized;
   summary.backend = std::string(session.backend().name());
   summary.share_outside_engine = session.backend().share_outside_engine();
   summary.processes = comm.size();

@@ -68,6 +68,7 @@ struct ExtractSummary {
   StageSeconds stages;
   model::FeatureLayer feature_layer;
   std::string model_sha256;
+  bool model_quantized = false;  // a QDQ int8 file (`fruits model quantize`)
   std::string backend;
   // Of this process's inference time, the share spent outside the backend's engine (our kernels
   // between XNNPACK's subgraphs).

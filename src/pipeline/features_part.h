@@ -25,6 +25,7 @@ namespace footer {
 inline constexpr char kVersion[] = "fruits.version";
 inline constexpr char kModel[] = "fruits.model";
 inline constexpr char kModelSha256[] = "fruits.model.sha256";
+inline constexpr char kModelQuantized[] = "fruits.model.quantized";  // "int8 QDQ" or "no"
 inline constexpr char kFeatureLayer[] = "fruits.feature_layer";
 inline constexpr char kPreprocessing[] = "fruits.preprocessing";
 // Shard facts, in features and errors parts; the digest is copied into every part derived from

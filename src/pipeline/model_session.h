@@ -30,13 +30,20 @@ struct ModelSessionOptions {
 struct ModelSession {
   model::LoadedModel loaded;
   image::Preprocessor preprocessor;
-  // Run facts for every part's footer: version, model, its SHA-256, feature layer, preprocessing.
+  // Whether the model file is quantized (QDQ int8, `fruits model quantize`).
+  bool quantized = false;
+  // Run facts for every part's footer: version, model, its SHA-256, whether it is quantized,
+  // feature layer, preprocessing.
   std::vector<parquet::KeyValue> footer_facts;
   double seconds = 0;            // reading, sending, checking and loading the model
   double broadcast_seconds = 0;  // of which sending the bytes to every process
 
   model::Backend& backend() const { return *loaded.backend; }
 };
+
+// The preprocessor that feeds `input` (its size, channels and layout) as the user asked.
+image::Preprocessor MakePreprocessor(const model::ImageInput& input, image::ResizeFilter resize,
+                                     image::Normalization normalization);
 
 ModelSession OpenModelSession(storage::ObjectStore& store, dist::Communicator& comm,
                               const ModelSessionOptions& options);
