@@ -10,8 +10,9 @@
 // items_per_second is images per second.
 //
 // With --model=FILE (an ONNX classifier of fixed image size) it also registers, for that model,
-// BM_Model/<backend>/threads:<t> for XNNPACK and OpenCV with 1 and 2 threads: one Run() of
-// --batch=N images (default 32) per iteration, after a warm-up Run(), so that
+// BM_Model/<backend>/threads:<t> for XNNPACK and OpenCV with 1 and 2 threads, and
+// BM_Model/<backend>/workers:2 (two callers of one thread each at once, as extract runs): one
+// Run() of --batch=N images (default 32) per iteration (per worker), after a warm-up Run(), so that
 // --benchmark_repetitions=R gives the median of R batches (--benchmark_filter=BM_Model to time
 // only those). A backend that cannot load or run the model reports the error ("cannot run:
 // ...") instead of a time. bench/families_bench.sh runs it for every torchvision family.
@@ -96,20 +97,20 @@ BENCHMARK(BM_TwoWorkers)
 // One backend's model for BM_Model, loaded and warmed up by its first repetition and kept for the
 // next ones (loading a large model takes longer than running it); or why it cannot run.
 struct ModelRun {
-  std::string key;  // backend and threads
+  std::string key;  // backend, threads and workers
   std::unique_ptr<LoadedModel> loaded;
   Tensor images;
   std::string error;  // non-empty when the backend cannot load or run the model
 };
 
 ModelRun LoadAndWarmUp(const std::string& path, const std::string& backend, int threads,
-                       int64_t batch) {
+                       int workers, int64_t batch) {
   ModelRun run;
   try {
     storage::LocalStore store;
     run.loaded = std::make_unique<LoadedModel>(LoadModel(
         OnnxModel::Read(store, path),
-        {.backend = backend, .backend_options = {.threads = threads, .concurrent_runs = 1}}));
+        {.backend = backend, .backend_options = {.threads = threads, .concurrent_runs = workers}}));
     const ImageInput& input = run.loaded->backend->input();
     Tensor synthetic = SyntheticImages(1, batch, input.height);
     run.images = Tensor(input.BatchShape(batch));
@@ -122,21 +123,31 @@ ModelRun LoadAndWarmUp(const std::string& path, const std::string& backend, int 
   return run;
 }
 
+// `workers` callers, each running a batch at the same time on one backend (as extract's
+// inference workers do), or one caller.
 void BM_Model(benchmark::State& state, const std::string& path, const std::string& backend,
-              int threads, int64_t batch) {
+              int threads, int workers, int64_t batch) {
   static ModelRun cached;
-  const std::string key = backend + "/" + std::to_string(threads);
+  const std::string key = backend + "/" + std::to_string(threads) + "/" + std::to_string(workers);
   if (cached.key != key) {
     cached = {};  // frees the previous model first
-    cached = LoadAndWarmUp(path, backend, threads, batch);
+    cached = LoadAndWarmUp(path, backend, threads, workers, batch);
     cached.key = key;
   }
   if (!cached.error.empty()) {
     state.SkipWithError(("cannot run: " + cached.error).c_str());
     return;
   }
-  for (auto _ : state) benchmark::DoNotOptimize(cached.loaded->backend->Run(cached.images));
-  state.SetItemsProcessed(state.iterations() * batch);
+  Backend& engine = *cached.loaded->backend;
+  auto run_all = [&] {
+    std::vector<std::thread> others;
+    for (int w = 1; w < workers; ++w) others.emplace_back([&] { engine.Run(cached.images); });
+    benchmark::DoNotOptimize(engine.Run(cached.images));
+    for (std::thread& other : others) other.join();
+  };
+  if (workers > 1) run_all();  // each further worker's first call allocates its own buffers
+  for (auto _ : state) run_all();
+  state.SetItemsProcessed(state.iterations() * batch * workers);
   // XNNPACK: the share of the time so far spent in our kernels between its subgraphs.
   state.counters["outside_engine"] = cached.loaded->backend->share_outside_engine();
 }
@@ -146,12 +157,18 @@ void RegisterModelBenchmarks(const std::string& path, int64_t batch) {
     for (int threads : {1, 2}) {
       const std::string name =
           "BM_Model/" + std::string(backend) + "/threads:" + std::to_string(threads);
-      benchmark::RegisterBenchmark(name.c_str(), BM_Model, path, std::string(backend), threads,
+      benchmark::RegisterBenchmark(name.c_str(), BM_Model, path, std::string(backend), threads, 1,
                                    batch)
           ->Iterations(1)
           ->UseRealTime()
           ->Unit(benchmark::kMillisecond);
     }
+    // Two workers of one thread each: what extract runs on two cores.
+    const std::string name = "BM_Model/" + std::string(backend) + "/workers:2";
+    benchmark::RegisterBenchmark(name.c_str(), BM_Model, path, std::string(backend), 1, 2, batch)
+        ->Iterations(1)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
 }
 

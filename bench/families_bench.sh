@@ -41,7 +41,7 @@ PY
 while read -r family model size; do
   echo "timing $family" >&2
   "$build"/bench/backend_bench --model="$fixtures/$model" --batch="$batch" \
-    --benchmark_filter=BM_Model --benchmark_repetitions="$repeats" --benchmark_format=json \
+    --benchmark_filter='BM_Model/.*/threads' --benchmark_repetitions="$repeats" --benchmark_format=json \
     >"$work/$family.ours.json"
   for threads in 1 2; do
     node bench/onnxruntime_bench.mjs --float "$fixtures/$model" "$batch,3,$size,$size" \
