@@ -38,8 +38,7 @@ struct QuantizeOptions {
   std::string output;  // URI of the QDQ file to write
   int64_t calibration_images = 500;
   int64_t holdout_images = 200;
-  model::quantization::CalibrationMethod method =
-      model::quantization::CalibrationMethod::kMinMax;
+  model::quantization::CalibrationMethod method = model::quantization::CalibrationMethod::kMinMax;
   // As for extract: the feature layer, the input size, threads (backend_options.threads).
   model::ModelOptions model_options;
   image::ResizeFilter resize = image::ResizeFilter::kBicubic;
@@ -51,7 +50,7 @@ struct QuantizeReport {
   std::string output;
   int64_t calibration_images = 0;  // read and used
   int64_t holdout_images = 0;
-  int64_t unreadable_images = 0;   // skipped, in both sets
+  int64_t unreadable_images = 0;  // skipped, in both sets
   std::string method;
   std::vector<std::string> quantized_nodes;
   std::vector<std::string> float_nodes;
