@@ -2,7 +2,6 @@
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
-#include <onnx/version_converter/convert.h>
 
 #include <algorithm>
 #include <cmath>
@@ -208,18 +207,7 @@ model::OnnxModel PrepareBackbone(model::OnnxModel backbone, const nlohmann::orde
                      std::to_string(backbone.input().channels) +
                      "-channel images; fruits export writes RGB app models only");
   }
-  if (backbone.opset() < kOpset) {
-    onnx::ModelProto converted;
-    try {
-      converted = onnx::version_conversion::ConvertVersion(backbone.proto(), kOpset);
-    } catch (const std::exception& e) {
-      throw Error("model '" + backbone.source() + "' (opset " + std::to_string(backbone.opset()) +
-                  ") cannot be converted to opset 13: " + e.what());
-    }
-    std::string bytes;
-    converted.SerializeToString(&bytes);
-    backbone = model::OnnxModel::Parse(bytes, backbone.source());
-  }
+  backbone.UpgradeOpset(kOpset, "the app model");
   backbone.SetInputSize(preprocessing.height, preprocessing.width);
   const model::FeatureLayer layer =
       model::ChooseFeatureLayer(backbone, trained.value("feature_layer", ""));

@@ -3,6 +3,7 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+#include <onnx/version_converter/convert.h>
 
 #include <algorithm>
 #include <map>
@@ -217,6 +218,21 @@ std::string OnnxModel::Metadata(const std::string& key) const {
     if (entry.key() == key) return entry.value();
   }
   return "";
+}
+
+void OnnxModel::UpgradeOpset(int64_t opset, const std::string& purpose) {
+  if (this->opset() >= opset) return;
+  onnx::ModelProto converted;
+  try {
+    converted = onnx::version_conversion::ConvertVersion(*proto_, static_cast<int>(opset));
+  } catch (const std::exception& e) {
+    throw Error("model '" + source_ + "' (opset " + std::to_string(this->opset()) +
+                ") cannot be converted to opset " + std::to_string(opset) + ", which " + purpose +
+                " needs: " + e.what());
+  }
+  std::string bytes;
+  converted.SerializeToString(&bytes);
+  *this = Parse(bytes, source_);
 }
 
 std::string OnnxModel::Serialize() const {

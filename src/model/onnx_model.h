@@ -59,6 +59,10 @@ class OnnxModel {
   void SetInputSize(int64_t height, int64_t width);
   // Re-reads the input and shapes after the graph was edited.
   void Refresh();
+  // A graph declaring an older default-domain opset is rewritten for `opset` by ONNX's version
+  // converter (the model is parsed again). Throws Error saying what needs it (`purpose`) when
+  // the converter cannot.
+  void UpgradeOpset(int64_t opset, const std::string& purpose);
   std::string Serialize() const;
 
  private:

@@ -1,7 +1,6 @@
 #include "model/quantization/qdq_rewrite.h"
 
 #include <onnx/onnx_pb.h>
-#include <onnx/version_converter/convert.h>
 
 #include <algorithm>
 #include <cmath>
@@ -459,20 +458,6 @@ bool AllPaired(const GraphIndex& index, const onnx::NodeProto& node, const Quant
   return activation >= 0 && tensors.count(index.graph.node(activation).output(0)) > 0;
 }
 
-void ConvertToQdqOpset(OnnxModel& model) {
-  if (model.opset() >= kQdqOpset) return;
-  onnx::ModelProto converted;
-  try {
-    converted = onnx::version_conversion::ConvertVersion(model.proto(), kQdqOpset);
-  } catch (const std::exception& e) {
-    throw Error("model '" + model.source() + "' (opset " + std::to_string(model.opset()) +
-                ") cannot be converted to opset 13, which quantized models need: " + e.what());
-  }
-  std::string bytes;
-  converted.SerializeToString(&bytes);
-  model = OnnxModel::Parse(bytes, model.source());
-}
-
 void SetMetadata(onnx::ModelProto& proto, const std::string& key, const std::string& value) {
   for (auto& entry : *proto.mutable_metadata_props()) {
     if (entry.key() == key) {
@@ -580,7 +565,7 @@ QuantizationPlan PlanQuantization(const OnnxModel& model, const std::string& fea
 void InsertQdq(OnnxModel& model, const QuantizationPlan& plan,
                const std::map<std::string, ActivationQuantization>& parameters,
                const std::string& description) {
-  ConvertToQdqOpset(model);
+  model.UpgradeOpset(kQdqOpset, "a quantized model (per-channel DequantizeLinear)");
   onnx::GraphProto& graph = *model.mutable_proto().mutable_graph();
   const std::set<std::string> tensors(plan.tensors.begin(), plan.tensors.end());
 
