@@ -11,6 +11,7 @@
 #include "model/mobilenet_v2.h"
 #include "model/model_loader.h"
 #include "model/onnx_model.h"
+#include "model/quantization/qdq_rewrite.h"
 #include "model/tensor.h"
 #include "util/error.h"
 
@@ -58,6 +59,10 @@ void InspectModel(const InspectModelOptions& options) {
   fmt::print("model          {} (opset {})\n", onnx.source(), onnx.opset());
   if (std::string purpose = onnx.Metadata("fruits.purpose"); !purpose.empty()) {
     fmt::print("note           {}\n", purpose);
+  }
+  if (model::quantization::IsQuantized(onnx)) {
+    const std::string how = onnx.Metadata("fruits.quantization");
+    fmt::print("quantized      int8 QDQ{}\n", how.empty() ? "" : ": " + how);
   }
   fmt::print("input          '{}' {}\n", onnx.input().name, onnx.input().ToString());
   for (const auto& output : onnx.OutputNames()) {

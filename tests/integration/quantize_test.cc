@@ -190,6 +190,10 @@ TEST_F(Quantize, ExtractTakesTheInt8FileAndSaysItIsQuantized) {
   EXPECT_EQ(manifest["model"]["quantized"], true);
   EXPECT_EQ(manifest["model"]["feature_layer"], "features");
   EXPECT_EQ(manifest["model"]["feature_dim"], 1280);
+  const CommandResult inspect = Fruits("model inspect " + ShellQuote(Int8()));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+  ExpectContains(inspect.out, "quantized      int8 QDQ: fruits");
+  ExpectContains(inspect.out, "operators computing in int8: 63");
 
   ASSERT_EQ(int8_rows.rows.size(), 12u);
   ASSERT_EQ(float_rows.rows.size(), 12u);
