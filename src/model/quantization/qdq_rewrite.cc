@@ -11,6 +11,7 @@
 
 #include "model/graph_edit.h"
 #include "model/initializer_rewrites.h"
+#include "model/quantization/rounding.h"
 #include "util/error.h"
 
 namespace fruits::model::quantization {
@@ -263,12 +264,6 @@ onnx::NodeProto MakeNode(const std::string& op_type, const std::string& name,
     attribute.set_i(*axis);
   }
   return node;
-}
-
-// Round half to even (the default rounding mode), as QuantizeLinear rounds, then saturate.
-template <typename T>
-T RoundSaturated(double value, double lo, double hi) {
-  return static_cast<T>(std::clamp(std::nearbyint(value), lo, hi));
 }
 
 // Weights quantized symmetrically per output channel.

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "model/graph_edit.h"
+#include "model/quantization/rounding.h"
 #include "model/tensor.h"
 #include "model/xnnpack/axis_order.h"
 #include "util/error.h"
@@ -109,14 +110,6 @@ std::optional<size_t> NormalizedAxis(int64_t axis, size_t rank) {
   if (axis < 0) axis += static_cast<int64_t>(rank);
   if (axis < 0 || axis >= static_cast<int64_t>(rank)) return std::nullopt;
   return static_cast<size_t>(axis);
-}
-
-// Round half to even and saturate, as ONNX QuantizeLinear.
-template <typename T>
-T QuantizeValue(double real, double scale) {
-  const double q = std::nearbyint(real / scale);
-  return static_cast<T>(
-      std::clamp<double>(q, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
 }
 
 class Translator {
@@ -493,13 +486,15 @@ class Translator {
     std::vector<int8_t> q(filter.size());
     for (size_t i = 0; i < filter.size(); ++i) {
       // OHWI: the output channel is outermost; depthwise 1HWC: innermost.
-      q[i] = QuantizeValue<int8_t>(filter[i], scales[depthwise ? i % c : i / per_channel]);
+      q[i] = quantization::RoundSaturated<int8_t>(static_cast<double>(filter[i]) /
+                                                  scales[depthwise ? i % c : i / per_channel]);
     }
     std::vector<float> bias_scales(c);
     std::vector<int32_t> q_bias(c);
     for (size_t o = 0; o < c; ++o) {
       bias_scales[o] = input_scale * scales[o];
-      q_bias[o] = QuantizeValue<int32_t>(bias[o], bias_scales[o]);
+      q_bias[o] =
+          quantization::RoundSaturated<int32_t>(static_cast<double>(bias[o]) / bias_scales[o]);
     }
     op.input2 = NewChannelQuantized(filter_value.dims, std::move(q), scales, depthwise ? 3 : 0);
     op.bias = NewChannelQuantized({c}, std::move(q_bias), std::move(bias_scales));
