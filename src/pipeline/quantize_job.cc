@@ -208,24 +208,21 @@ using PairVisit = std::function<void(const model::Tensor&, const model::Tensor&,
 
 void RunBoth(ModelPair& models, std::span<const CatalogEntry> images, ImageBatches& batches,
              const PairVisit& visit) {
-  const model::ImageInput& float_input = models.float_model.backend->input();
+  const model::ImageInput& input = models.float_model.backend->input();
+  // Calibration ran the float model on XNNPACK, so `auto` picks XNNPACK for it, and only XNNPACK
+  // runs the QDQ file: both engines take the same NHWC batches.
   const model::ImageInput& int8_input = models.int8_model.backend->input();
-  const bool same_input = float_input.BatchShape(1) == int8_input.BatchShape(1) &&
-                          float_input.layout == int8_input.layout;
-  batches.ForEach(
-      images, float_input, [&](const PreparedImages& batch, std::span<const CatalogEntry> entries) {
-        std::vector<std::string> labels;
-        for (size_t i : batch.decoded) labels.push_back(entries[i].label);
-        const model::Tensor float_features = models.float_model.backend->Run(batch.input);
-        if (same_input) {
-          visit(float_features, models.int8_model.backend->Run(batch.input), labels);
-          return;
-        }
-        // Engines that take different layouts: the same batch prepared again for the int8 one.
-        batches.ForEach(entries, int8_input, [&](const PreparedImages& again, auto) {
-          visit(float_features, models.int8_model.backend->Run(again.input), labels);
-        });
-      });
+  if (input.BatchShape(1) != int8_input.BatchShape(1) || input.layout != int8_input.layout) {
+    throw InternalError("the float and the int8 model take different inputs (" + input.ToString() +
+                        ", " + int8_input.ToString() + ")");
+  }
+  batches.ForEach(images, input,
+                  [&](const PreparedImages& batch, std::span<const CatalogEntry> entries) {
+                    std::vector<std::string> labels;
+                    for (size_t i : batch.decoded) labels.push_back(entries[i].label);
+                    visit(models.float_model.backend->Run(batch.input),
+                          models.int8_model.backend->Run(batch.input), labels);
+                  });
 }
 
 double Cosine(const float* a, const float* b, size_t n) {
