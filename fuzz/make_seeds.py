@@ -123,6 +123,57 @@ def squeeze_excite():
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 11)])
 
 
+def quantized():
+    """A QDQ file as `fruits model quantize` writes it: uint8 activations (the zero-point shift),
+    per-channel int8 weights of a Conv+Relu and a depthwise Conv, an int8 Add of two computed
+    tensors, a Sigmoid in float between conversions and an int8 global pool."""
+    nodes, initializers = [], []
+
+    def quantize_dequantize(name, scale, zero_point):
+        initializers.extend([
+            numpy_helper.from_array(np.array(scale, dtype=np.float32), f"{name}.scale"),
+            numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), f"{name}.zp")])
+        nodes.extend([
+            helper.make_node("QuantizeLinear", [name, f"{name}.scale", f"{name}.zp"],
+                             [f"{name}.q"]),
+            helper.make_node("DequantizeLinear", [f"{name}.q", f"{name}.scale", f"{name}.zp"],
+                             [f"{name}.dq"])])
+
+    def int8_weights(name, dims, scales):
+        count = int(np.prod(dims))
+        values = np.array([(i * 37) % 255 - 127 for i in range(count)], dtype=np.int8)
+        initializers.extend([
+            numpy_helper.from_array(values.reshape(dims), name),
+            numpy_helper.from_array(np.asarray(scales, dtype=np.float32), f"{name}.scale"),
+            numpy_helper.from_array(np.zeros(len(scales), dtype=np.int8), f"{name}.zp")])
+        nodes.append(helper.make_node(
+            "DequantizeLinear", [name, f"{name}.scale", f"{name}.zp"], [f"{name}.dq"], axis=0))
+
+    quantize_dequantize("image", 0.02, 128)
+    int8_weights("w1", [2, 3, 3, 1], [0.01, 0.02])
+    initializers.append(tensor("b1", [0.1, -0.2], [2]))
+    nodes.append(helper.make_node("Conv", ["image.dq", "w1.dq", "b1"], ["conv"],
+                                  kernel_shape=[3, 1], pads=[1, 0, 1, 0]))
+    nodes.append(helper.make_node("Relu", ["conv"], ["act"]))
+    quantize_dequantize("act", 0.05, 0)
+    int8_weights("w2", [2, 1, 3, 3], [0.03, 0.04])
+    nodes.append(helper.make_node("Conv", ["act.dq", "w2.dq"], ["dw"], group=2,
+                                  kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    quantize_dequantize("dw", 0.05, 100)
+    nodes.append(helper.make_node("Add", ["dw.dq", "act.dq"], ["sum"]))
+    quantize_dequantize("sum", 0.08, 100)
+    nodes.append(helper.make_node("Sigmoid", ["sum.dq"], ["gate"]))
+    nodes.append(helper.make_node("Mul", ["sum.dq", "gate"], ["gated"]))
+    nodes.append(helper.make_node("GlobalAveragePool", ["gated"], ["pool"]))
+    quantize_dequantize("pool", 0.01, 100)
+    nodes.append(helper.make_node("Flatten", ["pool.dq"], ["features"]))
+    graph = helper.make_graph(
+        nodes, "quantized",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 4, 4])],
+        [helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, 2])], initializers)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
 def main():
     corpus = sys.argv[1] if len(sys.argv) > 1 else "fuzz/corpus"
     write_images(f"{corpus}/image")
@@ -130,6 +181,7 @@ def main():
     save(classifier(True), f"{corpus}/onnx/open_size.onnx")
     save(export_style(), f"{corpus}/onnx/export_style.onnx")
     save(squeeze_excite(), f"{corpus}/onnx/squeeze_excite.onnx")
+    save(quantized(), f"{corpus}/onnx/quantized.onnx")
 
 
 if __name__ == "__main__":

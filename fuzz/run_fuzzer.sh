@@ -4,7 +4,10 @@
 #   WORK_DIR receives the inputs found (corpus/), crash files (artifacts/) and the log (log.txt);
 #   the seed corpus is only read. Exits non-zero when the target found something.
 #   RUNS (the CI mode): start from the seeds alone and stop after RUNS seeded mutations
-#   (-seed=1), so a run does the same work whatever the machine's speed: SECONDS only bounds it.
+#   (-seed=1), so a run's length does not depend on the machine's speed: SECONDS only bounds it.
+#   The inputs tried are not exactly the same on every run: libFuzzer steers by coverage, and
+#   inlined library code that compares pointers (std::string's overlap checks) covers other edges
+#   under other heap addresses. A finding is replayed from its crash file.
 set -uo pipefail
 binary=$1 seeds=$2 work=$3 seconds=$4 max_len=$5 runs=${6:-}
 repeatable=()

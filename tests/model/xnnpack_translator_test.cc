@@ -59,6 +59,17 @@ std::vector<Malformed> MalformedGraphs() {
        }),
        "operator BatchNormalization (node 'y') with parameters that do not match the channels "
        "of [1, 3, 4, 4]"},
+      // Found by fuzz_onnx: XNNPACK was asked for a tensor of a negative width.
+      {"MaxPool wider than the image", Around([](GraphBuilder& b) {
+         b.Node("MaxPool", {"x"}, "y", {{"kernel_shape", std::vector<int64_t>{2, 34}}});
+       }),
+       "operator MaxPool (node 'y') with a window of 34 on [1, 3, 4, 4]"},
+      {"Conv strides beyond any image", Around([](GraphBuilder& b) {
+         b.Initializer("w", {3, 1, 1, 1}, {1, 1, 1});
+         b.Node("Conv", {"x", "w"}, "y",
+                {{"group", int64_t{3}}, {"strides", std::vector<int64_t>{1, int64_t{1} << 33}}});
+       }),
+       "operator Conv (node 'y') with kernel [1, 1], strides [1, 8589934592]"},
   };
 }
 

@@ -17,6 +17,9 @@ namespace fruits::model::xnn {
 
 namespace {
 
+// The largest kernel, stride, pad or dilation a window operator may have.
+constexpr int64_t kMaxWindow = 1 << 16;
+
 struct Constant {
   std::vector<int64_t> dims;
   std::vector<float> values;
@@ -124,11 +127,12 @@ class Translator {
 
   Plan Run() {
     AddInput();
-    const std::set<const onnx::NodeProto*> needed = NeededNodes();
-    for (const auto& node : graph_.node()) {
+    const std::vector<bool> needed = NeededNodes();
+    for (int i = 0; i < graph_.node_size(); ++i) {
+      const onnx::NodeProto& node = graph_.node(i);
       if (node.op_type() == "Constant") {
         FoldConstant(node);
-      } else if (needed.count(&node) > 0) {
+      } else if (needed[i]) {
         Translate(node);
       }
     }
@@ -155,16 +159,17 @@ class Translator {
 
   // Nodes the output depends on through data: shape computations that only feed a Reshape's
   // shape (x.view(x.size(0), -1) before opset 11) are not run; the plan knows the shapes.
-  std::set<const onnx::NodeProto*> NeededNodes() const {
+  // Indexed by the node's position in the graph.
+  std::vector<bool> NeededNodes() const {
     std::set<std::string> wanted;
     for (const auto& output : graph_.output()) wanted.insert(output.name());
-    std::set<const onnx::NodeProto*> needed;
+    std::vector<bool> needed(graph_.node_size(), false);
     for (int i = graph_.node_size() - 1; i >= 0; --i) {
       const onnx::NodeProto& node = graph_.node(i);
       bool used = std::any_of(node.output().begin(), node.output().end(),
                               [&](const std::string& t) { return wanted.count(t) > 0; });
       if (!used) continue;
-      needed.insert(&node);
+      needed[i] = true;
       const int data_inputs = node.op_type() == "Reshape" ? 1 : node.input_size();
       for (int k = 0; k < data_inputs; ++k) wanted.insert(node.input(k));
     }
@@ -439,8 +444,7 @@ class Translator {
              " groups on " + ShapeToString(x.shape));
     }
     Op op;
-    op.kernel = {static_cast<uint32_t>(kh), static_cast<uint32_t>(kw)};
-    SetWindow(op, x.shape, /*dilated=*/true);
+    SetWindow(op, {kh, kw}, x.shape, /*dilated=*/true);
     std::vector<float> bias(out_c, 0.0f);
     if (HasInput(2)) bias = ConstantInput(2).values;
     if (bias.size() != static_cast<size_t>(out_c)) Refuse("with a bias of another size");
@@ -464,8 +468,7 @@ class Translator {
     op.group_input_channels = static_cast<size_t>(group_in);
     op.group_output_channels = static_cast<size_t>(out_c / groups);
     op.input = x.value;
-    const std::vector<int64_t> shape{1, out_c, WindowOut(op, x.shape, 0),
-                                     WindowOut(op, x.shape, 1)};
+    const std::vector<int64_t> shape = WindowOutput(op, x.shape, out_c);
     if (!int8) {
       op.bias = NewStatic({size_t(out_c)}, std::move(bias));
       Emit(op, shape, x.layout);
@@ -512,8 +515,9 @@ class Translator {
     return w.scales;
   }
 
-  // Strides, pads and dilations of a Conv or pooling node.
-  void SetWindow(Op& op, const std::vector<int64_t>& x, bool dilated) {
+  // The kernel, strides, pads and dilations of a Conv or pooling node.
+  void SetWindow(Op& op, const std::vector<int64_t>& kernel, const std::vector<int64_t>& x,
+                 bool dilated) {
     const std::string auto_pad = Text(*node_, "auto_pad");
     if (!auto_pad.empty() && auto_pad != "NOTSET" && auto_pad != "VALID") {
       Refuse("with auto_pad " + auto_pad);
@@ -528,20 +532,35 @@ class Translator {
     auto below = [](const std::vector<int64_t>& v, int64_t least) {
       return std::any_of(v.begin(), v.end(), [least](int64_t x) { return x < least; });
     };
-    if (below(strides, 1) || below(dilations, 1) || below(pads, 0)) {
-      Refuse("with strides " + ShapeToString(strides) + ", dilations " + ShapeToString(dilations) +
-             " and pads " + ShapeToString(pads));
+    // Beyond kMaxWindow no image is large enough: the bound keeps the arithmetic below exact.
+    auto above = [](const std::vector<int64_t>& v) {
+      return std::any_of(v.begin(), v.end(), [](int64_t x) { return x > kMaxWindow; });
+    };
+    if (below(strides, 1) || below(dilations, 1) || below(pads, 0) || above(strides) ||
+        above(dilations) || above(pads) || above(kernel)) {
+      Refuse("with kernel " + ShapeToString(kernel) + ", strides " + ShapeToString(strides) +
+             ", dilations " + ShapeToString(dilations) + " and pads " + ShapeToString(pads));
     }
+    op.kernel = {uint32_t(kernel[0]), uint32_t(kernel[1])};
     op.stride = {uint32_t(strides[0]), uint32_t(strides[1])};
     op.dilation = {uint32_t(dilations[0]), uint32_t(dilations[1])};
     op.padding = {uint32_t(pads[0]), uint32_t(pads[3]), uint32_t(pads[2]), uint32_t(pads[1])};
   }
 
-  static int64_t WindowOut(const Op& op, const std::vector<int64_t>& x, int axis) {
-    const int64_t size = x[2 + axis];
-    const int64_t before = op.padding[axis == 0 ? 0 : 3], after = op.padding[axis == 0 ? 2 : 1];
-    const int64_t extent = op.dilation[axis] * (op.kernel[axis] - 1) + 1;
-    return (size + before + after - extent) / op.stride[axis] + 1;
+  // The [N, C, H, W] shape a window operator makes of x; a window wider than the padded image
+  // leaves nothing, which ONNX does not define.
+  std::vector<int64_t> WindowOutput(const Op& op, const std::vector<int64_t>& x, int64_t channels) {
+    std::vector<int64_t> shape{1, channels, 0, 0};
+    for (int axis = 0; axis < 2; ++axis) {
+      const int64_t size = x[2 + axis];
+      const int64_t before = op.padding[axis == 0 ? 0 : 3], after = op.padding[axis == 0 ? 2 : 1];
+      const int64_t extent = int64_t{op.dilation[axis]} * (op.kernel[axis] - 1) + 1;
+      if (size + before + after < extent) {
+        Refuse("with a window of " + std::to_string(extent) + " on " + ShapeToString(x));
+      }
+      shape[2 + axis] = (size + before + after - extent) / op.stride[axis] + 1;
+    }
+    return shape;
   }
 
   void BatchNorm() {
@@ -802,8 +821,7 @@ class Translator {
     if (kernel.size() != 2) Refuse("is not 2-D");
     if (kernel[0] < 1 || kernel[1] < 1) Refuse("with kernel " + ShapeToString(kernel));
     Op op{.kind = max ? OpKind::kMaxPool : OpKind::kAveragePool, .input = x.value};
-    op.kernel = {uint32_t(kernel[0]), uint32_t(kernel[1])};
-    SetWindow(op, x.shape, /*dilated=*/max);
+    SetWindow(op, kernel, x.shape, /*dilated=*/max);
     const bool padded = std::any_of(op.padding.begin(), op.padding.end(), [](auto p) { return p; });
     // A 1x1 window moving by 1 copies its input (VGG's and AlexNet's adaptive pooling at their
     // own size), which XNNPACK refuses to define.
@@ -815,7 +833,7 @@ class Translator {
     if (!max && padded && Int(*node_, "count_include_pad", 0) != 0) {
       Refuse("with count_include_pad 1 and padding");
     }
-    Emit(op, {1, x.shape[1], WindowOut(op, x.shape, 0), WindowOut(op, x.shape, 1)}, x.layout);
+    Emit(op, WindowOutput(op, x.shape, x.shape[1]), x.layout);
   }
 
   // Gemm on [N, K], or MatMul on [..., K] (ConvNeXt's pointwise layers on [N, H, W, C]) by a
