@@ -141,6 +141,8 @@ FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
                  {footer::kFeaturesDigest, features_digest},
                  {footer::kPcaOptions, OptionsText(options)},
                  {footer::kModelSha256, first.FindMetadata(footer::kModelSha256).value_or("")},
+                 {footer::kModelQuantized,
+                  first.FindMetadata(footer::kModelQuantized).value_or("")},
                  {footer::kFeatureLayer, first.FindMetadata(footer::kFeatureLayer).value_or("")}});
   }
   // The other processes read the model rank 0 saved in the shared output folder.

@@ -323,6 +323,7 @@ classify::Classifier TrainOnRoot(storage::ObjectStore& store, const TrainOptions
       {"features", {{"folder", options.features}, {"digest", features_digest}}},
       {"model",
        {{"sha256", first.FindMetadata(footer::kModelSha256).value_or("")},
+        {"quantized", first.FindMetadata(footer::kModelQuantized).value_or("")},
         {"feature_layer", first.FindMetadata(footer::kFeatureLayer).value_or("")},
         {"preprocessing", first.FindMetadata(footer::kPreprocessing).value_or("")}}},
       {"options", OptionsText(options)},

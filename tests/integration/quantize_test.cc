@@ -297,6 +297,10 @@ TEST_F(QuantizeClassifier, TestAccuracyWithinOnePointOfFloatAndTheAppFileShrinks
   EXPECT_LE(std::abs(int8_accuracy - float_accuracy), 0.01 + 1e-9)
       << "float " << float_accuracy << ", int8 " << int8_accuracy;
   EXPECT_EQ(ReadJson(int8_run + "/manifest.json")["model"]["quantized"], true);
+  EXPECT_EQ(ReadJson(int8_run + "/classifier/model.json")["model"]["quantized"], "int8 QDQ");
+  EXPECT_EQ(ReadJson(float_run + "/classifier/model.json")["model"]["quantized"], "no");
+  EXPECT_EQ(ReadJson(int8_run + "/pca_model/model.json")["metadata"]["fruits.model.quantized"],
+            "int8 QDQ");
 
   const std::string float_app = dir_->File("float_app.onnx");
   const std::string int8_app = dir_->File("int8_app.onnx");

@@ -59,19 +59,23 @@ class QdqNet {
     return b_.Node("DequantizeLinear", {x + ".q", x + ".s", x + ".z"}, x + ".dq");
   }
 
-  // Int8 weights with a scale per output channel and an int32 bias, each through a
-  // DequantizeLinear; returns the float weights and bias the reference uses.
+  // Int8 weights with a scale per output channel (0 for channel `zero_scale`, when given) and an
+  // int32 bias, each through a DequantizeLinear; returns the float weights and bias the reference
+  // uses.
   std::pair<std::vector<double>, std::vector<double>> Weights(const std::string& name,
                                                               std::vector<int64_t> dims,
-                                                              float input_scale) {
+                                                              float input_scale,
+                                                              int64_t zero_scale = -1) {
     const int64_t out = dims[0], per = dims[1] * dims[2] * dims[3];
     std::vector<int32_t> q(out * per), q_bias(out);
     std::vector<float> scales(out), bias_scales(out);
     std::vector<double> w(out * per), bias(out);
     for (int64_t o = 0; o < out; ++o) {
-      scales[o] = 0.0003f * static_cast<float>(o + 3);
+      scales[o] = o == zero_scale ? 0 : 0.0003f * static_cast<float>(o + 3);
       bias_scales[o] = input_scale * scales[o];
-      q_bias[o] = static_cast<int32_t>(std::lround(Wave(o, 0.2f, 1) / bias_scales[o]));
+      q_bias[o] = o == zero_scale
+                      ? 7
+                      : static_cast<int32_t>(std::lround(Wave(o, 0.2f, 1) / bias_scales[o]));
       bias[o] = q_bias[o] * static_cast<double>(bias_scales[o]);
       for (int64_t i = 0; i < per; ++i) {
         q[o * per + i] = static_cast<int32_t>(std::lround(Wave(o * per + i, 127, 0.3f)));
@@ -110,12 +114,14 @@ struct Model {
   std::vector<double> conv_w, conv_b, dw_w, dw_b;
 };
 
-Model BuildModel(bool uint8) {
+// With `zero_scale`, the first Conv's channel 1 has weights and bias of scale 0 (all zeros).
+Model BuildModel(bool uint8, bool zero_scale = false) {
   QdqNet net(uint8);
   GraphBuilder& b = net.builder();
   Model m;
   std::string x = net.Pair(b.Input("image", {-1, 3, kSize, kSize}), kInput);
-  std::tie(m.conv_w, m.conv_b) = net.Weights("conv", {kChannels, 3, 3, 3}, kInput.scale);
+  std::tie(m.conv_w, m.conv_b) =
+      net.Weights("conv", {kChannels, 3, 3, 3}, kInput.scale, zero_scale ? 1 : -1);
   const std::vector<Attribute> window{{"kernel_shape", std::vector<int64_t>{3, 3}},
                                       {"pads", std::vector<int64_t>{1, 1, 1, 1}}};
   x = b.Node("Conv", {x, "conv.w", "conv.b"}, "conv", window);
@@ -214,6 +220,23 @@ TEST(XnnpackQuantized, GivesTheNumbersOfQdqSemanticsInInt8) {
   }
   // Mostly exact: the tolerance covers rounding, not a wrong formula.
   EXPECT_GE(exact, n * kChannels * 3 / 4);
+}
+
+// XNNPACK's int8 kernels take positive scales: a Conv whose weights have a scale of 0 computes in
+// float, on the weights the file defines (before, dividing by that scale made NaN).
+TEST(XnnpackQuantized, ComputesWeightsWithAScaleOfZeroInFloat) {
+  const Model m = BuildModel(/*uint8=*/false, /*zero_scale=*/true);
+  LoadedModel loaded = LoadModel(OnnxModel::Parse(m.bytes, "zero.onnx"), {.backend = "xnnpack"});
+  const std::vector<std::string>& facts = loaded.rewrites;
+  EXPECT_NE(std::find(facts.begin(), facts.end(), "operators computing in int8: 4"), facts.end());
+  const Tensor images = Images(2);
+  const Tensor features = loaded.backend->Run(images);
+  for (int64_t i = 0; i < 2; ++i) {
+    const std::vector<double> expected = Reference(m, Planar(images, i).data());
+    for (int64_t c = 0; c < kChannels; ++c) {
+      EXPECT_NEAR(features.data()[i * kChannels + c], expected[c], 2 * kPool.scale);
+    }
+  }
 }
 
 TEST(XnnpackQuantized, ReadsUint8ActivationsAsTheSameNumbers) {

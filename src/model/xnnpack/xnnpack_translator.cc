@@ -1267,6 +1267,9 @@ class Translator {
       real.values[i] = (x.values[i] - z) * scale.values[c];
     }
     constants_[node_->output(0)] = std::move(real);
+    // int8 kernels take positive finite scales; weights with others compute in float.
+    symmetric = symmetric && std::all_of(scale.values.begin(), scale.values.end(),
+                                         [](float s) { return std::isfinite(s) && s > 0; });
     if (symmetric) weight_scales_[node_->output(0)] = {scale.values, axis};
   }
 
@@ -1274,7 +1277,8 @@ class Translator {
   // zero point less 128 gives the same real numbers); nullopt for any other kind.
   std::optional<QuantParams> ActivationParams(const onnx::NodeProto& node) {
     const Constant* scale = node.input_size() > 1 ? FindConstant(node.input(1)) : nullptr;
-    if (scale == nullptr || scale->values.size() != 1 || !(scale->values[0] > 0)) {
+    if (scale == nullptr || scale->values.size() != 1 || !std::isfinite(scale->values[0]) ||
+        scale->values[0] <= 0) {
       return std::nullopt;
     }
     // ONNX's default when the zero point is absent: uint8, 0.
