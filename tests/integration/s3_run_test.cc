@@ -1,6 +1,7 @@
 // `fruits run` with its input, model and output on S3 (s3rver on loopback): the Parquet content
 // equals that of the same run on local files, also through a proxy that keeps failing requests;
-// wrong credentials, unknown buckets and missing keys stop the command promptly and clearly.
+// wrong credentials, unknown buckets and missing keys stop the command promptly and clearly; and
+// `fruits model quantize` on S3 writes the int8 file it writes from local files.
 
 #include <gtest/gtest.h>
 
@@ -235,6 +236,51 @@ TEST_F(S3Run, WrongSecretUnknownBucketAndMissingKeyAreClear) {
   auto bad_uri = RunCommand(S3Fruits(server_.endpoint(), RunArgs("s3://Bad_Bucket/out")));
   EXPECT_EQ(bad_uri.exit_code, 2);
   ExpectContains(bad_uri.err, "does not name an S3 bucket");
+}
+
+// `fruits model quantize` with the model, the calibration images and the int8 file on S3 (every
+// request's signature checked): the same file as from local files, but for the metadata naming
+// where the images were, and the same report.
+TEST_F(S3Run, QuantizeOnTheBucketWritesTheLocalInt8File) {
+  const std::string flags = " --images 24 --holdout 12 --threads 2 -q";
+  const std::string local_int8 = local_out_.File("m.int8.onnx");
+  const std::string local_report = local_out_.File("local_report.json");
+  const std::string s3_report = local_out_.File("s3_report.json");
+  auto r = Fruits("model quantize --model " + ShellQuote(Model()) + " --calibration " +
+                  ShellQuote(Training()) + " -o " + ShellQuote(local_int8) + " --report " +
+                  ShellQuote(local_report) + flags);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  FaultProxy verifier(server_.port(), "pass", {.verify_secret = "S3RVER"});
+  const std::string s3_int8 = std::string("s3://") + kBucket + "/models/m.int8.onnx";
+  r = RunCommand(S3Fruits(verifier.endpoint(),
+                          "model quantize --model " + S3Model() + " --calibration " + S3Input() +
+                              " -o " + s3_int8 + " --report " + ShellQuote(s3_report) + flags));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(verifier.Stats().rejected, 0);
+
+  const nlohmann::json local = testing::ReadJson(local_report), s3 = testing::ReadJson(s3_report);
+  EXPECT_EQ(s3["output"], s3_int8);
+  EXPECT_EQ(s3["unreadable_images"], 1);  // Banana/corrupt.jpg, in both
+  for (const char* key : {"calibration_images", "holdout_images", "unreadable_images", "cosine",
+                          "nearest_centroid_accuracy", "quantized_nodes", "float_nodes"}) {
+    EXPECT_EQ(local[key], s3[key]) << key;
+  }
+  // onnx reads both files: equal but for the calibration's description.
+  const std::string s3_file = server_.ObjectPath(kBucket, "models/m.int8.onnx").string();
+  const auto onnx =
+      RunCommand("/usr/bin/python3 -c " +
+                 ShellQuote("import onnx, sys\n"
+                            "a, b = onnx.load(sys.argv[1]), onnx.load(sys.argv[2])\n"
+                            "da = {p.key: p.value for p in a.metadata_props}\n"
+                            "db = {p.key: p.value for p in b.metadata_props}\n"
+                            "print(db.pop('fruits.quantization'))\n"
+                            "da.pop('fruits.quantization')\n"
+                            "del a.metadata_props[:], b.metadata_props[:]\n"
+                            "print(da == db, a.SerializeToString() == b.SerializeToString())") +
+                 " " + ShellQuote(local_int8) + " " + ShellQuote(s3_file));
+  ASSERT_EQ(onnx.exit_code, 0) << onnx.err;
+  ExpectContains(onnx.out, "of '" + S3Input() + "'");
+  ExpectContains(onnx.out, "\nTrue True\n");
 }
 
 }  // namespace
