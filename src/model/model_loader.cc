@@ -68,15 +68,16 @@ LoadedModel LoadModel(OnnxModel model, const ModelOptions& options) {
   if (options.input_height > 0 && options.input_width > 0) {
     model.SetInputSize(options.input_height, options.input_width);
   }
+  const int64_t channels = model.input().channels;
+  if (!SupportedChannels(channels)) {
+    throw Error("model '" + model.source() + "' expects images of " +
+                (channels > 0 ? std::to_string(channels) : "an open number of") +
+                " channels (input '" + model.input().name + "' " + model.input().ToString() +
+                "); fruits feeds RGB (3 channels) or grey (1 channel) images only");
+  }
   if (!model.input().HasFixedSize()) {
     throw UsageError("model '" + model.source() + "' leaves its input size open (" +
                      model.input().ToString() + "): give the image size with --input-size");
-  }
-  if (!SupportedChannels(model.input().channels)) {
-    throw Error("model '" + model.source() + "' expects images of " +
-                std::to_string(model.input().channels) + " channels (input '" + model.input().name +
-                "' " + model.input().ToString() +
-                "); fruits feeds RGB (3 channels) or grey (1 channel) images only");
   }
   FeatureLayer layer = ChooseFeatureLayer(model, options.feature_layer);
   CutAtFeatureLayer(model, layer);

@@ -147,6 +147,15 @@ TEST(ModelLoader, ModelsOfOtherChannelCountsAreRefusedSayingWhatFruitsFeeds) {
             "fruits feeds RGB (3 channels) or grey (1 channel) images only");
   EXPECT_NE(ErrorOf(ChannelsNet(2), {.backend = "opencv"}).find("expects images of 2 channels"),
             std::string::npos);
+  // An open channel count is not a size --input-size can give.
+  GraphBuilder open(13);
+  open.Input("image", {-1, -1, kTinySize, kTinySize});
+  open.Node("GlobalAveragePool", {"image"}, "pool");
+  open.Node("Flatten", {"pool"}, "features");
+  open.Output("features", {-1, -1});
+  EXPECT_EQ(ErrorOf(open.Serialize(), {}),
+            "model 'm.onnx' expects images of an open number of channels (input 'image' NCHW "
+            "[?, ?, 6, 6]); fruits feeds RGB (3 channels) or grey (1 channel) images only");
 }
 
 }  // namespace

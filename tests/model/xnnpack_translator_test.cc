@@ -70,6 +70,26 @@ std::vector<Malformed> MalformedGraphs() {
                 {{"group", int64_t{3}}, {"strides", std::vector<int64_t>{1, int64_t{1} << 33}}});
        }),
        "operator Conv (node 'y') with kernel [1, 1], strides [1, 8589934592]"},
+      // Found by fuzz_onnx: NaN, or a float too large for an int, read as a zero point.
+      {"QuantizeLinear with a float zero point", Around([](GraphBuilder& b) {
+         b.Initializer("s", {}, {0.1f});
+         b.Initializer("z", {}, {std::nanf("")});
+         b.Node("QuantizeLinear", {"x", "s", "z"}, "q");
+         b.Node("DequantizeLinear", {"q", "s", "z"}, "y");
+       }),
+       "operator QuantizeLinear (node 'q') with a scale per channel, or a zero point neither int8 "
+       "nor uint8"},
+      // Found by fuzz_onnx: the open channel count made a buffer of 2^64 - 1 floats.
+      {"an open channel count",
+       [] {
+         GraphBuilder b(13);
+         b.Input("x", {1, -1, 4, 4});
+         b.Node("GlobalAveragePool", {"x"}, "pooled");
+         b.Node("Flatten", {"pooled"}, "features");
+         b.Output("features", {1, -1});
+         return b.Serialize();
+       }(),
+       "input 'x' NCHW [?, ?, 4, 4] has open dimensions"},
   };
 }
 

@@ -145,6 +145,10 @@ class Translator {
   // stored channels last, an NHWC model's as it is.
   void AddInput() {
     const ImageInput& in = model_.input();
+    if (!in.HasFixedSize()) {
+      throw Error("input '" + in.name + "' " + in.ToString() +
+                  " has open dimensions: the XNNPACK backend plans for one image size");
+    }
     plan_.image = in;
     plan_.image.layout = Layout::kNhwc;
     Computed input;
@@ -1286,14 +1290,14 @@ class Translator {
     if (node.input_size() > 2 && !node.input(2).empty()) {
       const Constant* zero = FindConstant(node.input(2));
       if (zero == nullptr || zero->values.size() != 1) return std::nullopt;
-      zero_point = static_cast<int32_t>(zero->values[0]);
       type = zero->data_type;
+      if (type != onnx::TensorProto::UINT8 && type != onnx::TensorProto::INT8) return std::nullopt;
+      // The file's integers are not checked against their type on reading.
+      const float z = zero->values[0], lo = type == onnx::TensorProto::UINT8 ? 0 : -128;
+      if (!(z >= lo && z <= lo + 255)) return std::nullopt;
+      zero_point = static_cast<int32_t>(z);
     }
-    if (type == onnx::TensorProto::UINT8) {
-      zero_point -= 128;
-    } else if (type != onnx::TensorProto::INT8) {
-      return std::nullopt;
-    }
+    if (type == onnx::TensorProto::UINT8) zero_point -= 128;
     return QuantParams{scale->values[0], zero_point};
   }
 
