@@ -216,19 +216,45 @@ std::vector<double> StoredValues(const onnx::TensorProto& tensor) {
 
 }  // namespace
 
-std::vector<double> TensorValues(const onnx::TensorProto& tensor) {
-  std::vector<double> values = StoredValues(tensor);
-  // The checker leaves the data's length to the reader: code indexing by the dims must not
-  // read past what is stored.
+bool StoresWhatDimsGive(const onnx::TensorProto& tensor) {
+  using T = onnx::TensorProto;
+  if (tensor.data_location() == T::EXTERNAL) return true;
+  const int32_t type = tensor.data_type();
+  uint64_t stored = 0, bytes = 0;  // bytes: of one value in raw_data
+  if (type == T::FLOAT) {
+    stored = tensor.float_data_size(), bytes = 4;
+  } else if (type == T::DOUBLE) {
+    stored = tensor.double_data_size(), bytes = 8;
+  } else if (type == T::INT64) {
+    stored = tensor.int64_data_size(), bytes = 8;
+  } else if (type == T::UINT32 || type == T::UINT64) {
+    stored = tensor.uint64_data_size(), bytes = type == T::UINT32 ? 4 : 8;
+  } else if (type == T::INT32 || type == T::INT16 || type == T::UINT16 || type == T::FLOAT16 ||
+             type == T::BFLOAT16 || type == T::INT8 || type == T::UINT8 || type == T::BOOL) {
+    stored = tensor.int32_data_size();
+    bytes = type == T::INT32 ? 4 : type == T::INT8 || type == T::UINT8 || type == T::BOOL ? 1 : 2;
+  } else {
+    return true;
+  }
+  if (tensor.has_raw_data()) {
+    if (tensor.raw_data().size() % bytes != 0) return false;
+    stored = tensor.raw_data().size() / bytes;
+  }
+  // The product of the dimensions, never past `stored` (so it cannot overflow).
   const auto& dims = tensor.dims();
-  bool fits = std::none_of(dims.begin(), dims.end(), [](int64_t dim) { return dim < 0; });
-  uint64_t count = std::find(dims.begin(), dims.end(), 0) != dims.end() ? 0 : 1;
+  if (std::any_of(dims.begin(), dims.end(), [](int64_t dim) { return dim < 0; })) return false;
+  if (std::find(dims.begin(), dims.end(), 0) != dims.end()) return stored == 0;
+  uint64_t count = 1;
   for (int64_t dim : dims) {
-    if (count == 0 || !fits) break;
-    fits = count <= values.size() / static_cast<uint64_t>(dim);
+    if (count > stored / static_cast<uint64_t>(dim)) return false;
     count *= static_cast<uint64_t>(dim);
   }
-  if (!fits || count != values.size()) {
+  return count == stored;
+}
+
+std::vector<double> TensorValues(const onnx::TensorProto& tensor) {
+  std::vector<double> values = StoredValues(tensor);
+  if (!StoresWhatDimsGive(tensor)) {
     throw Error("tensor '" + tensor.name() + "' stores " + std::to_string(values.size()) +
                 " values, not the number its dimensions give");
   }

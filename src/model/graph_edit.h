@@ -56,6 +56,11 @@ void DescribeTensor(onnx::ValueInfoProto& value, const std::string& name, int32_
 // initializers.
 std::map<std::string, std::vector<int64_t>> KnownShapes(const onnx::GraphProto& graph);
 
+// Whether `tensor` stores exactly as many values as its dimensions give (the checker leaves the
+// data's length to the reader, and readers index by the dimensions). True where fruits does not
+// count the storage: external data, strings, complex numbers.
+bool StoresWhatDimsGive(const onnx::TensorProto& tensor);
+
 // The values of a FLOAT, DOUBLE, INT8, UINT8, INT32 or INT64 tensor; throws fruits::Error for other
 // types and when the data does not hold as many values as the dimensions give.
 std::vector<double> TensorValues(const onnx::TensorProto& tensor);

@@ -65,6 +65,25 @@ void CheckWindowAttributes(const onnx::GraphProto& graph, const std::string& sou
   }
 }
 
+// Initializers and Constant values stored shorter or longer than their dimensions give: every
+// reader indexes by the dimensions (OpenCV's importer copies that many bytes, found by
+// fuzz/onnx_fuzzer running the models).
+void CheckStoredLengths(const onnx::GraphProto& graph, const std::string& source) {
+  auto check = [&](const onnx::TensorProto& tensor) {
+    if (graph::StoresWhatDimsGive(tensor)) return;
+    throw Error("model '" + source + "': tensor '" + tensor.name() + "' " +
+                ShapeToString(std::vector<int64_t>(tensor.dims().begin(), tensor.dims().end())) +
+                " stores another number of values than its dimensions give: the model is "
+                "malformed");
+  };
+  for (const auto& tensor : graph.initializer()) check(tensor);
+  for (const auto& node : graph.node()) {
+    for (const auto& attribute : node.attribute()) {
+      if (attribute.has_t()) check(attribute.t());
+    }
+  }
+}
+
 // ONNX's shape inference also trusts a Transpose's perm: one that is not a permutation of its
 // input's axes gives a tensor of another rank, and the convolution after it reads past the
 // shapes (SEGV, found by fuzz/onnx_fuzzer). Checked where the input's rank is known before
@@ -155,6 +174,7 @@ void OnnxModel::Refresh() {
   input_ = DescribeImageInput(graph, source_);
   CheckWindowAttributes(graph, source_);
   CheckTransposePermutations(graph, source_);
+  CheckStoredLengths(graph, source_);
   graph.clear_value_info();
   try {
     onnx::shape_inference::InferShapes(*proto_);

@@ -164,5 +164,61 @@ TEST(OnnxModel, ATransposeThatIsNotAPermutationIsRefusedBeforeShapeInference) {
   EXPECT_NO_THROW(OnnxModel::Parse(b.Serialize(), "nhwc.onnx"));
 }
 
+// Found by fuzz/onnx_fuzzer running the models: OpenCV's importer copied as many bytes as the
+// dimensions give from data stored shorter. Parse refuses such tensors, for every backend:
+// initializers (typed fields and raw data of a length that is no whole number of values) and
+// Constant nodes' values.
+TEST(OnnxModel, TensorsStoringAnotherNumberOfValuesThanTheirDimensionsAreRefused) {
+  auto model_with = [](const std::function<void(GraphBuilder&)>& add) {
+    GraphBuilder b(13);
+    b.Input("x", {-1, 3, 4, 4});
+    add(b);
+    b.Node("Conv", {"x", "w"}, "y");
+    b.Output("y", {-1, 2, 4, 4});
+    return b.Serialize();
+  };
+  const std::string expected =
+      "model 'short.onnx': tensor 'w' [2, 3, 1, 1] stores another number of values than its "
+      "dimensions give: the model is malformed";
+  auto parse = [](const std::string& bytes) {
+    return [bytes] { OnnxModel::Parse(bytes, "short.onnx"); };
+  };
+  EXPECT_EQ(ErrorOf(parse(model_with([](GraphBuilder& b) {
+              b.Initializer("w", {2, 3, 1, 1}, {1, 2, 3});
+            }))),
+            expected);
+  EXPECT_EQ(ErrorOf(parse(model_with([](GraphBuilder& b) {
+              b.Initializer("w", {2, 3, 1, 1}, std::vector<float>(7, 1.0f));
+            }))),
+            expected);
+  EXPECT_EQ(ErrorOf(parse(model_with([](GraphBuilder& b) {
+              b.Initializer("w", {2, 3, 1, 1}, std::vector<float>(6, 1.0f));
+              onnx::TensorProto& w =
+                  b.mutable_proto().mutable_graph()->mutable_initializer()->at(0);
+              w.clear_float_data();
+              w.set_raw_data(std::string(6 * sizeof(float) - 1, '\0'));
+            }))),
+            expected);
+  EXPECT_EQ(ErrorOf(parse(model_with([](GraphBuilder& b) {
+              onnx::TensorProto w;
+              w.set_name("w");
+              w.set_data_type(onnx::TensorProto::FLOAT);
+              for (int64_t d : {2, 3, 1, 1}) w.add_dims(d);
+              w.add_float_data(1);
+              onnx::NodeProto& constant = *b.mutable_proto().mutable_graph()->add_node();
+              constant.set_op_type("Constant");
+              constant.add_output("w");
+              onnx::AttributeProto& value = *constant.add_attribute();
+              value.set_name("value");
+              value.set_type(onnx::AttributeProto::TENSOR);
+              *value.mutable_t() = w;
+            }))),
+            expected);
+  EXPECT_EQ(ErrorOf(parse(model_with([](GraphBuilder& b) {
+              b.Initializer("w", {2, 3, 1, 1}, std::vector<float>(6, 1.0f));
+            }))),
+            "(no error)");
+}
+
 }  // namespace
 }  // namespace fruits::model

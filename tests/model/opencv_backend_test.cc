@@ -174,6 +174,17 @@ TEST(OpenCvBackend, RefusesWhatItsImporterWouldGetWrong) {
   EXPECT_EQ(OpenCvBackend::Refusal(OnnxModel::Parse(spatial.Serialize(), "spatial.onnx")),
             "Mul (node 'weighted') broadcasts [?, 3, 4, 4] against [?, 1, 4, 4]; OpenCV 4.6 "
             "cannot broadcast two computed tensors");
+
+  // Found by fuzz/onnx_fuzzer running the models: OpenCV divided by an empty weight's size.
+  GraphBuilder empty(13);
+  empty.Input("x", {-1, 3, 4, 4});
+  empty.Initializer("w", {2, 0, 1, 1}, {});
+  empty.Node("Conv", {"x", "w"}, "conv");
+  empty.Node("GlobalAveragePool", {"conv"}, "pooled");
+  empty.Node("Flatten", {"pooled"}, "features");
+  empty.Output("features", {-1, 2});
+  EXPECT_EQ(OpenCvBackend::Refusal(OnnxModel::Parse(empty.Serialize(), "empty.onnx")),
+            "Conv (node 'conv') takes the empty tensor 'w' as its input 1: the model is malformed");
 }
 
 }  // namespace

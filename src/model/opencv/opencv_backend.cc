@@ -2,12 +2,14 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 #include <regex>
 #include <set>
 
+#include "model/graph_edit.h"
 #include "model/opencv/opencv_normalizer.h"
 #include "model/tensor.h"
 #include "util/error.h"
@@ -84,6 +86,14 @@ const std::set<std::string>& OperatorsWithConstantParameters() {
   return kOperators;
 }
 
+// Operators whose inputs after the first are weights or statistics, which OpenCV 4.6 divides by
+// or reads without checking that they hold any value (SIGFPE, SEGV; fuzz/onnx_fuzzer).
+const std::set<std::string>& OperatorsWithWeights() {
+  static const std::set<std::string> kOperators = {
+      "BatchNormalization", "Conv", "ConvTranspose", "Gemm", "InstanceNormalization", "PRelu"};
+  return kOperators;
+}
+
 bool SameShape(const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -138,6 +148,16 @@ std::optional<std::string> OpenCvBackend::Refusal(const OnnxModel& model) {
         if (computed(node.input(k))) {
           return node.op_type() + where + " takes its input '" + node.input(k) +
                  "' from the graph; OpenCV 4.6 needs a constant there";
+        }
+      }
+    }
+    if (OperatorsWithWeights().count(node.op_type()) > 0) {
+      for (int k = 1; k < node.input_size(); ++k) {
+        const onnx::TensorProto* weights = graph::FindInitializer(graph, node.input(k));
+        if (weights != nullptr &&
+            std::find(weights->dims().begin(), weights->dims().end(), 0) != weights->dims().end()) {
+          return node.op_type() + where + " takes the empty tensor '" + node.input(k) +
+                 "' as its input " + std::to_string(k) + ": the model is malformed";
         }
       }
     }
