@@ -135,15 +135,15 @@ FitResult FitPca(storage::ObjectStore& store, dist::Communicator& comm,
   if (comm.is_root()) {
     model = pca::PcaModel::Fit(*moments.moments, options);
     parquet::ParquetReader first(store.NewRandomAccessFile(parts.front()));
-    model->Save(store, model_folder,
-                {{footer::kVersion, kVersion},
-                 {footer::kFeaturesFolder, features_folder},
-                 {footer::kFeaturesDigest, features_digest},
-                 {footer::kPcaOptions, OptionsText(options)},
-                 {footer::kModelSha256, first.FindMetadata(footer::kModelSha256).value_or("")},
-                 {footer::kModelQuantized,
-                  first.FindMetadata(footer::kModelQuantized).value_or("")},
-                 {footer::kFeatureLayer, first.FindMetadata(footer::kFeatureLayer).value_or("")}});
+    model->Save(
+        store, model_folder,
+        {{footer::kVersion, kVersion},
+         {footer::kFeaturesFolder, features_folder},
+         {footer::kFeaturesDigest, features_digest},
+         {footer::kPcaOptions, OptionsText(options)},
+         {footer::kModelSha256, first.FindMetadata(footer::kModelSha256).value_or("")},
+         {footer::kModelQuantized, first.FindMetadata(footer::kModelQuantized).value_or("")},
+         {footer::kFeatureLayer, first.FindMetadata(footer::kFeatureLayer).value_or("")}});
   }
   // The other processes read the model rank 0 saved in the shared output folder.
   comm.Barrier();

@@ -130,11 +130,7 @@ struct OpenCvBackend::Network {
 std::optional<std::string> OpenCvBackend::Refusal(const OnnxModel& model) {
   const onnx::GraphProto& graph = model.proto().graph();
   auto computed = [&graph](const std::string& tensor) {
-    if (tensor.empty()) return false;
-    for (const auto& initializer : graph.initializer()) {
-      if (initializer.name() == tensor) return false;
-    }
-    return true;
+    return !tensor.empty() && graph::FindInitializer(graph, tensor) == nullptr;
   };
   for (const auto& node : graph.node()) {
     const std::string where = " (node '" + node.name() + "')";
